@@ -1,0 +1,56 @@
+"""RESET-*: each invocation starts from zero and reports only itself."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance import clause
+from mocks import Script, Turn, Usage
+
+from ._scenarios import BREACH_KINDS, USAGE, breach
+
+
+@clause("RESET-1")
+@pytest.mark.parametrize("kind", BREACH_KINDS)
+def test_second_invocation_gets_the_full_limit(trial, kind):
+    script, limits = breach(kind)
+    agent = trial.agent(script, **limits)
+    first = agent.invoke()
+    trial.check_oracle(first)
+    second = agent.invoke()
+    trial.check_oracle(second, why="counters must start at zero at every invocation")
+
+
+@clause("RESET-2")
+def test_usage_is_reported_per_invocation(trial):
+    script = Script([
+        Turn.tools(usage=Usage(11, 2)), Turn.answer("one", Usage(13, 3)),
+        Turn.tools(usage=Usage(17, 5)), Turn.tools(usage=Usage(19, 7)), Turn.answer("two", Usage(23, 1)),
+    ])
+    agent = trial.agent(script)
+    for _ in range(2):
+        obs = agent.invoke()
+        trial.check(obs, stop="completed", reported_usage=str(obs.usage),
+                    why="usage reported for an invocation must be that invocation's alone")
+
+
+@clause("RESET-3")
+@pytest.mark.parametrize("kind", BREACH_KINDS)
+def test_previous_answer_does_not_leak_into_a_breached_invocation(trial, kind):
+    _, limits = breach(kind)
+    script = Script([Turn.answer("first answer", USAGE)], then=Turn.tools(usage=USAGE))
+    agent = trial.agent(script, **limits)
+    trial.check(agent.invoke(), stop="completed", text="first answer")
+    trial.check(agent.invoke(), stop=kind, text=None,
+                why="the second invocation returned no text; the first one's answer must not leak into it")
+
+
+@clause("RESET-3")
+@pytest.mark.parametrize("kind", BREACH_KINDS)
+def test_previous_breach_does_not_leak_into_a_completed_invocation(trial, kind):
+    script, limits = breach(kind)
+    agent = trial.agent(Script(list(script.turns) + [script.turn(1), script.turn(2), Turn.answer("second answer", USAGE)]),
+                        **limits)
+    trial.check(agent.invoke(), stop=kind)
+    trial.check(agent.invoke(), calls=1, stop="completed", text="second answer",
+                why="the first invocation's breach must not carry over into the second")

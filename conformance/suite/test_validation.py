@@ -1,0 +1,40 @@
+"""VALID-*: None is unlimited; every other non-positive-int value is rejected before any call."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance import clause
+from harness import LIMIT_KINDS, invalid_values
+from mocks import Script
+
+
+@clause("VALID-1")
+@pytest.mark.parametrize("kind", LIMIT_KINDS)
+def test_none_means_unlimited(trial, kind):
+    obs = trial.agent(Script.tool_calls(5), **{kind: None}).invoke()
+    trial.check(obs, calls=6, executions=5, stop="completed",
+                why=f"{kind}=None must mean unlimited, not zero and not a default")
+
+
+@clause("VALID-2")
+@pytest.mark.parametrize(
+    "kind, value",
+    [pytest.param(k, v, id=f"{k}-{label}") for k in LIMIT_KINDS for label, v in invalid_values(k)],
+)
+def test_invalid_limit_is_rejected_before_any_model_call(trial, kind, value):
+    built = trial.attempt(Script.endless_tools(), **{kind: value})
+    if built.error is not None:
+        if not isinstance(built.error, (ValueError, TypeError)):
+            trial.fail_text(
+                [f"building with {kind}={value!r} raised {type(built.error).__name__}: {built.error};"
+                 " expected ValueError or TypeError"],
+                limits={kind: value}, script=built.model.script,
+            )
+        return
+    obs = built.subject.invoke()
+    error = obs.outcome.error
+    if obs.calls or not isinstance(error, (ValueError, TypeError)):
+        trial.fail(obs, {"calls": 0, "stop": "error"}, ["stop"] + (["calls"] if obs.calls else []),
+                   why=f"{kind}={value!r} was accepted: it must be rejected with ValueError or TypeError "
+                       "before any model call, never clamped or ignored")

@@ -1,0 +1,132 @@
+"""The native protocol: a hand-written agent tested with no adapter of its own.
+
+    agent = Agent(model, tools, max_turns=None, ...)   # only the limits it supports
+    result = agent.invoke(prompt)  /  await agent.ainvoke(prompt)
+    result.stop_reason, result.messages, result.text, result.usage
+
+Supported limits are read from the constructor's signature, or from an explicit
+``supported_limits`` attribute on the class when the signature cannot tell.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Mapping, Sequence
+
+from mocks import ScriptedModel, Tool, ToolCall, Usage
+
+from ._limits import COMPLETED, ERROR, LIMIT_KINDS
+from .adapter import Adapter, Message, Outcome
+
+__all__ = ["NATIVE_STOP_REASONS", "NativeAdapter"]
+
+#: Native ``stop_reason`` values and the canonical stop kind each one means.
+NATIVE_STOP_REASONS: dict[str, str] = {
+    "end_turn": COMPLETED,
+    "max_turns": "max_turns",
+    "max_token_budget": "max_token_budget",
+    "max_output_tokens": "max_output_tokens",
+    "max_tool_calls": "max_tool_calls",
+    "max_cost_usd": "max_cost_usd",
+    "timeout": "timeout_seconds",
+}
+
+
+def supported_limits(agent_cls: type) -> frozenset[str]:
+    """The limit kinds ``agent_cls`` declares, explicitly or through its constructor."""
+    declared = getattr(agent_cls, "supported_limits", None)
+    if declared is not None:
+        unknown = set(declared) - set(LIMIT_KINDS)
+        if unknown:
+            raise TypeError(f"{agent_cls.__qualname__}.supported_limits names unknown limits: {sorted(unknown)}")
+        return frozenset(declared)
+    params = inspect.signature(agent_cls).parameters
+    return frozenset(k for k in LIMIT_KINDS if k in params)
+
+
+class NativeAdapter(Adapter):
+    """Drives an agent class that follows the native protocol directly."""
+
+    name = "native"
+
+    def __init__(self, agent_cls: type) -> None:
+        self.agent_cls = agent_cls
+        self.capabilities = supported_limits(agent_cls)
+        self._sync = callable(getattr(agent_cls, "invoke", None))
+        self._async = callable(getattr(agent_cls, "ainvoke", None))
+
+    @property
+    def supports_sync(self) -> bool:
+        return self._sync
+
+    @property
+    def supports_async(self) -> bool:
+        return self._async
+
+    def build(self, model: ScriptedModel, tools: Sequence[Tool], limits: Mapping[str, Any]) -> Any:
+        return self.agent_cls(model, list(tools), **limits)
+
+    def run(self, agent: Any, prompt: str) -> Outcome:
+        try:
+            result = agent.invoke(prompt)
+        except Exception as exc:  # the agent's own error is an outcome, not a harness crash
+            return Outcome(ERROR, signal=exc, raw=None)
+        return self.outcome(result)
+
+    async def arun(self, agent: Any, prompt: str) -> Outcome:
+        try:
+            result = await agent.ainvoke(prompt)
+        except Exception as exc:
+            return Outcome(ERROR, signal=exc, raw=None)
+        return self.outcome(result)
+
+    def outcome(self, result: Any) -> Outcome:
+        """Translate a native result object into an :class:`Outcome`."""
+        reason = getattr(result, "stop_reason", None)
+        stop = NATIVE_STOP_REASONS.get(reason, f"unrecognised stop_reason {reason!r}") if isinstance(reason, str) else (
+            f"unrecognised stop_reason {reason!r}"
+        )
+        return Outcome(
+            stop,
+            signal=reason,
+            messages=[to_message(m) for m in getattr(result, "messages", None) or ()],
+            text=getattr(result, "text", None),
+            usage=to_usage(getattr(result, "usage", None)),
+            raw=result,
+        )
+
+    def describe(self) -> str:
+        return f"native protocol ({self.agent_cls.__module__}.{self.agent_cls.__qualname__})"
+
+
+def _field(obj: Any, name: str, default: Any = None) -> Any:
+    if isinstance(obj, Mapping):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def _call_id(call: Any) -> str:
+    if isinstance(call, ToolCall):
+        return call.id
+    return str(_field(call, "id", ""))
+
+
+def to_message(raw: Any) -> Message:
+    """A native message (dict or object with role/content/tool_calls/tool_call_id) as a :class:`Message`."""
+    content = _field(raw, "content")
+    return Message(
+        role=str(_field(raw, "role", "")),
+        text=content if isinstance(content, str) else None,
+        tool_calls=tuple(_call_id(c) for c in _field(raw, "tool_calls") or ()),
+        tool_call_id=_field(raw, "tool_call_id"),
+    )
+
+
+def to_usage(raw: Any) -> Usage | None:
+    """A native usage (``Usage``, mapping or object with input/output tokens) as :class:`Usage`."""
+    if raw is None or isinstance(raw, Usage):
+        return raw
+    try:
+        return Usage(int(_field(raw, "input_tokens", 0)), int(_field(raw, "output_tokens", 0)))
+    except (TypeError, ValueError):
+        return None

@@ -1,0 +1,128 @@
+"""Turning ``--agent-impl=MODULE:ATTR`` into an adapter, with errors a person can act on."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from dataclasses import dataclass
+from typing import Any
+
+from ._native import NativeAdapter
+from .adapter import Adapter
+
+__all__ = ["FRAMEWORK_EXTRAS", "Implementation", "ImplementationError", "adapter_for", "resolve"]
+
+#: Top-level modules of frameworks with an adapter, and the extra that installs each.
+FRAMEWORK_EXTRAS: dict[str, tuple[str, str]] = {
+    "strands": ("strands-agents", "strands"),
+    "agents": ("openai-agents", "openai-agents"),
+    "pydantic_ai": ("pydantic-ai", "pydantic-ai"),
+    "langchain": ("langchain", "langchain"),
+    "langgraph": ("langgraph", "langchain"),
+    "tinyagent": ("tiny-agent-os", "tinyagent"),
+}
+DIST = "agent-limit-conformance"
+
+
+class ImplementationError(Exception):
+    """``--agent-impl`` names something the harness cannot test; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Implementation:
+    """What ``--agent-impl`` resolved to."""
+
+    spec: str
+    target: Any
+    adapter: Adapter
+
+    def header(self) -> str:
+        limits = ", ".join(sorted(self.adapter.capabilities)) or "none"
+        paths = [p for p, ok in (("sync", self.adapter.supports_sync), ("async", self.adapter.supports_async)) if ok]
+        return f"agent-impl: {self.spec} | adapter: {self.adapter.describe()} | limits: {limits} | paths: {'+'.join(paths)}"
+
+
+def resolve(spec: str) -> Implementation:
+    """Import ``MODULE:ATTR`` and pick its adapter, or raise :class:`ImplementationError`."""
+    module_name, colon, attr = spec.partition(":")
+    if not colon or not module_name or not attr:
+        raise ImplementationError(
+            f"--agent-impl expects MODULE:ATTR, e.g. --agent-impl=mypkg.agents:Agent; got {spec!r}"
+        )
+    module = _import(module_name, spec)
+    target: Any = module
+    for part in attr.split("."):
+        if not hasattr(target, part):
+            raise ImplementationError(_missing(module, module_name, attr, spec))
+        target = getattr(target, part)
+    return Implementation(spec, target, adapter_for(target, spec))
+
+
+def adapter_for(target: Any, spec: str = "") -> Adapter:
+    """The adapter for ``target``: itself if it is one, the native adapter for an agent class."""
+    spec = spec or repr(target)
+    if _is_adapter(target):
+        if inspect.isclass(target):
+            try:
+                return target()
+            except TypeError as exc:
+                raise ImplementationError(f"{spec} is an adapter class but could not be built with no arguments: {exc}")
+        return target
+    if inspect.isclass(target) and (callable(getattr(target, "invoke", None)) or callable(getattr(target, "ainvoke", None))):
+        try:
+            return NativeAdapter(target)
+        except (TypeError, ValueError) as exc:
+            raise ImplementationError(f"{spec}: {exc}") from exc
+    root = (getattr(target, "__module__", "") or "").split(".")[0]
+    if root in FRAMEWORK_EXTRAS:
+        dist, _ = FRAMEWORK_EXTRAS[root]
+        raise ImplementationError(f"{spec} is a {dist} object, but this version has no adapter for {dist} yet.")
+    kind = "class" if inspect.isclass(target) else type(target).__name__
+    raise ImplementationError(
+        f"{spec} is a {kind} that is neither an agent nor an adapter. Expected an agent class with "
+        "invoke(prompt) and/or ainvoke(prompt) whose constructor takes (model, tools, <limits>), "
+        "or an adapter (harness.Adapter, or an object with build() and run()/arun())."
+    )
+
+
+def _is_adapter(obj: Any) -> bool:
+    if inspect.isclass(obj):
+        return issubclass(obj, Adapter) or (hasattr(obj, "build") and (hasattr(obj, "run") or hasattr(obj, "arun")) and not hasattr(obj, "invoke"))
+    return isinstance(obj, Adapter) or (callable(getattr(obj, "build", None)) and callable(getattr(obj, "run", None)))
+
+
+def _import(module_name: str, spec: str) -> Any:
+    try:
+        return importlib.import_module(module_name)
+    except ImportError as exc:
+        root = module_name.split(".")[0]
+        missing = getattr(exc, "name", None)
+        if root in FRAMEWORK_EXTRAS and (missing or "").split(".")[0] == root:
+            dist, extra = FRAMEWORK_EXTRAS[root]
+            raise ImplementationError(
+                f"--agent-impl={spec} needs {dist}, which is not installed. "
+                f"Install it with: pip install '{DIST}[{extra}]'"
+            ) from exc
+        raise ImplementationError(
+            f"--agent-impl={spec}: cannot import module {module_name!r}: {type(exc).__name__}: {exc}"
+        ) from exc
+    except Exception as exc:
+        raise ImplementationError(
+            f"--agent-impl={spec}: importing module {module_name!r} raised {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def _missing(module: Any, module_name: str, attr: str, spec: str) -> str:
+    candidates = sorted(
+        name
+        for name, value in vars(module).items()
+        if not name.startswith("_")
+        and (
+            (inspect.isclass(value) and (hasattr(value, "invoke") or hasattr(value, "ainvoke") or _is_adapter(value)))
+            or "agent" in name.lower()
+        )
+    )
+    hint = f" It has: {', '.join(f'{module_name}:{n}' for n in candidates)}." if candidates else (
+        " It has nothing that looks like an agent (a class with invoke/ainvoke) or an adapter."
+    )
+    return f"--agent-impl={spec}: module {module_name!r} has no attribute {attr!r}.{hint}"

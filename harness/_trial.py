@@ -1,0 +1,264 @@
+"""A trial: one conformance test's agent, its invocations, and the verdict on them.
+
+Everything here judges by ground truth the harness owns (the model's call log, the tools'
+execution logs) and, when a check fails, writes the message a framework author needs: the
+clause, the limits, the script, expected against observed, and the command to re-run it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+import pytest
+
+from mocks import CallRecord, Script, ScriptedModel, Tool, ToolExecution, Usage
+
+from ._limits import ERROR, describe_limits
+from ._resolve import Implementation
+from ._transcript import transcript_problems
+from .oracle import Expectation, expect_run
+
+__all__ = ["Built", "Observed", "Subject", "Trial"]
+
+PROMPT = "Go."
+
+
+@dataclass
+class Observed:
+    """One invocation as the harness saw it: the adapter's outcome beside ground truth."""
+
+    subject: Subject
+    number: int
+    start: int
+    outcome: Any
+    calls: list[CallRecord]
+    executions: list[ToolExecution]
+
+    @property
+    def usage(self) -> Usage:
+        """Usage the model really reported during this invocation."""
+        return self.subject.model.usage_of(self.calls)
+
+    @property
+    def truth_text(self) -> str | None:
+        """The last text the model returned during this invocation."""
+        texts = [c.text for c in self.calls if c.text]
+        return texts[-1] if texts else None
+
+    def expectation(self) -> Expectation:
+        return expect_run(self.subject.script, self.subject.limits, self.start)
+
+    def facts(self) -> dict[str, Any]:
+        usage = self.usage
+        reported = self.outcome.usage
+        return {
+            "calls": len(self.calls),
+            "executions": len(self.executions),
+            "tokens": usage.total,
+            "output_tokens": usage.output_tokens,
+            "stop": self.outcome.stop,
+            "text": self.outcome.text,
+            "reported_usage": str(reported) if reported is not None else None,
+        }
+
+
+class Subject:
+    """An agent under test together with the scripted model and tools it was built on."""
+
+    def __init__(self, trial: Trial, script: Script, limits: dict[str, Any], model: ScriptedModel,
+                 tools: list[Tool], agent: Any) -> None:
+        self.trial = trial
+        self.script = script
+        self.limits = limits
+        self.model = model
+        self.tools = tools
+        self.agent = agent
+        self.invocations: list[Observed] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def executions(self) -> list[ToolExecution]:
+        return [e for t in self.tools for e in t.executions]
+
+    def invoke(self, prompt: str = PROMPT) -> Observed:
+        """Run one invocation on the trial's path (sync or async) and observe it."""
+        start, done = len(self.model.calls), len(self.executions())
+        adapter = self.trial.adapter
+        if self.trial.mode == "async":
+            if self._loop is None:
+                self._loop = asyncio.new_event_loop()
+            outcome = self._loop.run_until_complete(adapter.arun(self.agent, prompt))
+        else:
+            outcome = adapter.run(self.agent, prompt)
+        obs = Observed(self, len(self.invocations) + 1, start, outcome,
+                       self.model.calls[start:], self.executions()[done:])
+        self.invocations.append(obs)
+        return obs
+
+    def close(self) -> None:
+        if self._loop is not None:
+            self._loop.close()
+            self._loop = None
+
+
+@dataclass
+class Built:
+    """What building an agent produced: the agent (as a :class:`Subject`) or the exception."""
+
+    model: ScriptedModel
+    subject: Subject | None
+    error: Exception | None
+
+
+class Trial:
+    """The harness side of one conformance test: builds subjects and judges what they did."""
+
+    def __init__(self, impl: Implementation, mode: str, node: pytest.Item) -> None:
+        self.impl = impl
+        self.adapter = impl.adapter
+        self.mode = mode
+        self.node = node
+        marker = node.get_closest_marker("clause")
+        self.clause: str = marker.args[0] if marker and marker.args else node.name
+        self.level: str = marker.kwargs.get("level", "") if marker else ""
+        self.text: str = marker.kwargs.get("text", "") if marker else ""
+        self._subjects: list[Subject] = []
+
+    # -- building -----------------------------------------------------------------------------
+    def require(self, *kinds: str) -> None:
+        """Skip (never pass) unless the implementation supports every limit in ``kinds``."""
+        missing = [k for k in kinds if k not in self.adapter.capabilities]
+        if missing:
+            pytest.skip(f"implementation does not support {', '.join(missing)}")
+
+    def agent(self, script: Script, tools: Sequence[Tool] | None = None, **limits: Any) -> Subject:
+        """Build an agent on a fresh scripted model; the adapter's exceptions propagate."""
+        built = self.attempt(script, tools, **limits)
+        if built.subject is None:
+            self.fail_text(
+                [f"building the agent raised {type(built.error).__name__}: {built.error}"],
+                limits=limits, script=script,
+            )
+        return built.subject
+
+    def attempt(self, script: Script, tools: Sequence[Tool] | None = None, **limits: Any) -> Built:
+        """Build an agent, keeping the exception instead of raising it (for validation clauses)."""
+        self.require(*limits)
+        model = ScriptedModel(script, limits=limits)
+        tool_list = list(tools) if tools is not None else [Tool()]
+        try:
+            agent = self.adapter.build(model, tool_list, dict(limits))
+        except Exception as exc:
+            return Built(model, None, exc)
+        subject = Subject(self, script, dict(limits), model, tool_list, agent)
+        self._subjects.append(subject)
+        return Built(model, subject, None)
+
+    def close(self) -> None:
+        for s in self._subjects:
+            s.close()
+
+    # -- judging ------------------------------------------------------------------------------
+    def check(self, obs: Observed, *, why: str = "", **expected: Any) -> None:
+        """Fail unless every ``name=value`` in ``expected`` matches the observed fact.
+
+        ``stop`` may be a set of acceptable kinds. Known names: calls, executions, tokens,
+        output_tokens, stop, text, reported_usage.
+        """
+        facts = obs.facts()
+        wrong = [k for k, v in expected.items() if not _matches(k, v, facts[k])]
+        if wrong:
+            self.fail(obs, expected, wrong, why)
+
+    def check_oracle(self, obs: Observed, *, why: str = "", executions: bool = True) -> Expectation:
+        """Fail unless calls, tokens, stop (and executions) equal the oracle's for this script and limits."""
+        exp = obs.expectation()
+        expected: dict[str, Any] = {"calls": exp.calls, "tokens": exp.usage.total, "stop": set(exp.stops)}
+        if executions:
+            expected["executions"] = exp.executions
+        self.check(obs, why=why, **expected)
+        return exp
+
+    def check_transcript(self, obs: Observed) -> None:
+        """Fail unless the transcript has one reply per model call and every tool call one result."""
+        problems = transcript_problems(obs.outcome.messages, obs.calls)
+        if problems:
+            self.fail(obs, {}, [], "inconsistent transcript:\n      - " + "\n      - ".join(problems))
+
+    def check_partial(self, obs: Observed) -> None:
+        """Fail unless the text and usage the agent reports equal ground truth, and the transcript is consistent."""
+        self.check(obs, text=obs.truth_text, reported_usage=str(obs.usage),
+                   why="the partial results the agent exposes must equal what the model really returned")
+        self.check_transcript(obs)
+
+    # -- messages -----------------------------------------------------------------------------
+    def fail(self, obs: Observed, expected: Mapping[str, Any], wrong: Iterable[str], why: str = "") -> None:
+        facts = obs.facts()
+        wrong = list(wrong)
+        rows = ["calls", "tokens", "stop", *[k for k in expected if k not in ("calls", "tokens", "stop")]]
+        width = max(len(r) for r in rows) + 2
+        table = [f"    {'':{width}}{'expected':<24}observed"]
+        for r in rows:
+            exp = _show(expected[r]) if r in expected else "-"
+            mark = "   <-- differs" if r in wrong else ""
+            table.append(f"    {r:<{width}}{exp:<24}{_show(facts[r])}{mark}")
+        lines = [f"invocation #{obs.number} of this agent (first model call answered by script turn {obs.start})",
+                 *table]
+        if why:
+            lines.append(f"  why: {why}")
+        lines.extend(self._hints(obs, expected, facts))
+        self.fail_text(lines, limits=obs.subject.limits, script=obs.subject.script, model=obs.subject.model,
+                       outcome=obs.outcome)
+
+    def fail_text(self, lines: list[str], *, limits: Mapping[str, Any], script: Script,
+                  model: ScriptedModel | None = None, outcome: Any = None) -> None:
+        head = f"[{self.clause}]" + (f" ({self.level})" if self.level else "")
+        out = [f"{head} {self.text}".rstrip(),
+               f"  implementation: {self.impl.spec} via {self.adapter.describe()}, {self.mode} path",
+               f"  limits: {describe_limits(limits)}",
+               f"  script: {script.describe()}"]
+        out.extend(f"  {line}" if not line.startswith("  ") else line for line in lines)
+        if outcome is not None and outcome.stop == ERROR and outcome.error is not None:
+            out.append(f"  agent error: {type(outcome.error).__name__}: {outcome.error}")
+        if model is not None and model.exhausted is not None:
+            out.append(f"  model: {model.exhausted}")
+        out.append(f"  re-run: {self.rerun_command()}")
+        pytest.fail("\n".join(out), pytrace=False)
+
+    def rerun_command(self) -> str:
+        node = self.node
+        root = node.config.rootpath
+        try:
+            node.path.relative_to(root)
+            where = node.nodeid
+        except ValueError:
+            where = f"{node.path}::{node.name}"
+        if os.sep in where or " " in where or "[" in where:
+            where = f"'{where}'"
+        return f"pytest --agent-impl={self.impl.spec} {where}"
+
+    def _hints(self, obs: Observed, expected: Mapping[str, Any], facts: Mapping[str, Any]) -> list[str]:
+        hints = []
+        if "calls" in expected and facts["calls"] != expected["calls"]:
+            d = facts["calls"] - expected["calls"]
+            if d > 0:
+                hints.append(f"  the agent made {d} model call(s) more than the limits allow")
+            else:
+                hints.append(f"  the agent stopped while the limits still allowed {-d} more model call(s)")
+        return hints
+
+
+def _matches(name: str, expected: Any, observed: Any) -> bool:
+    if name == "stop" and isinstance(expected, (set, frozenset)):
+        return observed in expected
+    return bool(expected == observed)
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, (set, frozenset)):
+        return " or ".join(sorted(value))
+    if isinstance(value, str) and value not in ("completed", "error") and not value.startswith(("max_", "timeout")):
+        return repr(value) if len(value) < 40 else repr(value[:37] + "...")
+    return str(value)

@@ -1,0 +1,103 @@
+"""The adapter contract: the one seam between the conformance suite and any agent.
+
+An adapter builds an agent from the harness's scripted model, instrumented tools and
+canonical limits, runs one invocation, and reports an :class:`Outcome` in canonical terms.
+It maps limits onto the framework's own knobs the way that framework's users would, and
+never patches the framework to make a clause pass.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Mapping, Sequence
+
+from mocks import ScriptedModel, Tool, Usage
+
+from ._limits import COMPLETED, ERROR
+
+__all__ = ["Adapter", "Message", "Outcome"]
+
+
+@dataclass(frozen=True)
+class Message:
+    """One transcript entry, reduced to what the clauses check.
+
+    ``tool_calls`` holds the ids an assistant message asked for; ``tool_call_id`` the id a
+    tool result answers.
+    """
+
+    role: str
+    text: str | None = None
+    tool_calls: tuple[str, ...] = ()
+    tool_call_id: str | None = None
+
+
+@dataclass
+class Outcome:
+    """One invocation's result in canonical terms.
+
+    ``stop`` is ``"completed"``, ``"error"`` or the limit kind that was hit (e.g.
+    ``"max_turns"``); ``signal`` is the framework's own breach signal (a stop-reason string
+    or the exception); ``messages``/``text``/``usage`` are the partial results the agent
+    exposes for this invocation; ``raw`` is the framework's own result, for debugging.
+    """
+
+    stop: str
+    signal: Any = None
+    messages: list[Message] = field(default_factory=list)
+    text: str | None = None
+    usage: Usage | None = None
+    raw: Any = None
+
+    @property
+    def error(self) -> BaseException | None:
+        return self.signal if isinstance(self.signal, BaseException) else None
+
+    @property
+    def completed(self) -> bool:
+        return self.stop == COMPLETED
+
+    def describe_stop(self) -> str:
+        if self.stop == ERROR and self.error is not None:
+            return f"error ({type(self.error).__name__}: {self.error})"
+        if self.signal is not None and self.signal != self.stop:
+            return f"{self.stop} (signal {self.signal!r})"
+        return self.stop
+
+
+class Adapter(ABC):
+    """Base class for adapters. Subclasses set ``name`` and ``capabilities``, implement
+    :meth:`build`, and override :meth:`run` and/or :meth:`arun`.
+
+    ``capabilities`` lists the limit kinds the implementation supports; clauses for any
+    other kind are skipped with a reason, never passed. Whether the sync and async paths
+    exist is read from which of ``run``/``arun`` a subclass overrides.
+    """
+
+    name: ClassVar[str] = "adapter"
+    capabilities: frozenset[str] = frozenset()
+
+    @property
+    def supports_sync(self) -> bool:
+        return type(self).run is not Adapter.run
+
+    @property
+    def supports_async(self) -> bool:
+        return type(self).arun is not Adapter.arun
+
+    @abstractmethod
+    def build(self, model: ScriptedModel, tools: Sequence[Tool], limits: Mapping[str, Any]) -> Any:
+        """Construct an agent around ``model`` and ``tools`` with ``limits`` (may raise on bad limits)."""
+
+    def run(self, agent: Any, prompt: str) -> Outcome:
+        """One synchronous invocation (absent unless overridden)."""
+        raise TypeError(f"{type(self).__name__} has no synchronous path")
+
+    async def arun(self, agent: Any, prompt: str) -> Outcome:
+        """One asynchronous invocation (absent unless overridden)."""
+        raise TypeError(f"{type(self).__name__} has no asynchronous path")
+
+    def describe(self) -> str:
+        """One line for the report header."""
+        return self.name

@@ -1,0 +1,138 @@
+"""The pytest plugin: ``pytest --agent-impl=MODULE:ATTR`` runs the conformance suite against it.
+
+Registered under the ``pytest11`` entry point, so it is active wherever the package is
+installed; it adds nothing to a run unless an implementation is named.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pytest
+
+from mocks import Script, ScriptedModel, Tool
+
+from ._resolve import Implementation, ImplementationError, resolve
+from ._trial import Trial
+from ._verdicts import Verdicts
+
+__all__ = ["IMPL_KEY", "suite_dir"]
+
+IMPL_KEY = pytest.StashKey[Implementation]()
+
+
+def suite_dir() -> Path | None:
+    """Where the bundled conformance suite lives (found without importing it)."""
+    spec = importlib.util.find_spec("conformance.suite")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))).resolve()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("agent-limits", "agent execution-limit conformance")
+    group.addoption(
+        "--agent-impl",
+        dest="agent_impl",
+        metavar="MODULE:ATTR",
+        default=None,
+        help="agent class or adapter to run the conformance suite against (overrides the agent_impl ini key)",
+    )
+    parser.addini("agent_impl", "agent class or adapter (MODULE:ATTR) to run the conformance suite against", default="")
+
+
+def _inside(arg: str, root: Path) -> bool:
+    path = Path(arg.split("::")[0]).resolve()
+    return path == root or root in path.parents
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "clause(id, level='', text=''): the conformance clause a test checks")
+    spec = config.getoption("agent_impl") or config.getini("agent_impl")
+    suite = suite_dir()
+    if not spec:
+        if suite is not None and config.args and any(_inside(a, suite) for a in config.args):
+            raise pytest.UsageError(
+                "the conformance suite needs an implementation: add --agent-impl=MODULE:ATTR "
+                "(e.g. --agent-impl=conformance.reference:ReferenceAgent)"
+            )
+        return
+    try:
+        impl = resolve(spec)
+    except ImplementationError as exc:
+        raise pytest.UsageError(str(exc)) from exc
+    config.stash[IMPL_KEY] = impl
+    config.pluginmanager.register(Verdicts(impl.header()), "agent-limits-verdicts")
+    if suite is not None and not any(_inside(a, suite) for a in config.args):
+        config.args.append(str(suite))
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Without an implementation the bundled suite is invisible, wherever it is installed."""
+    if IMPL_KEY in config.stash:
+        return None
+    suite = suite_dir()
+    if suite is not None and (collection_path == suite or suite in collection_path.parents):
+        return True
+    return None
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    impl = config.stash.get(IMPL_KEY, None)
+    return impl.header() if impl is not None else None
+
+
+# -- fixtures people reuse ------------------------------------------------------------------
+@pytest.fixture
+def agent_impl(request: pytest.FixtureRequest) -> Implementation:
+    """The implementation named by ``--agent-impl`` (fails clearly when none was named)."""
+    impl = request.config.stash.get(IMPL_KEY, None)
+    if impl is None:
+        pytest.fail("this test needs an implementation: run pytest with --agent-impl=MODULE:ATTR", pytrace=False)
+    return impl
+
+
+@pytest.fixture
+def agent_adapter(agent_impl: Implementation) -> Any:
+    """The loaded adapter for ``--agent-impl``."""
+    return agent_impl.adapter
+
+
+@pytest.fixture(params=["sync", "async"])
+def agent_mode(request: pytest.FixtureRequest, agent_impl: Implementation) -> str:
+    """``sync`` or ``async``: each conformance test runs on both paths the implementation has."""
+    mode = request.param
+    supported = agent_impl.adapter.supports_sync if mode == "sync" else agent_impl.adapter.supports_async
+    if not supported:
+        pytest.skip(f"implementation has no {mode} path")
+    return mode
+
+
+@pytest.fixture
+def trial(request: pytest.FixtureRequest, agent_impl: Implementation, agent_mode: str) -> Iterator[Trial]:
+    """Builds agents on scripted models and judges their invocations against ground truth."""
+    t = Trial(agent_impl, agent_mode, request.node)
+    yield t
+    t.close()
+
+
+@pytest.fixture
+def scripted_model() -> Callable[..., ScriptedModel]:
+    """Factory: ``scripted_model(script, **options)`` -> a fresh :class:`mocks.ScriptedModel`."""
+
+    def make(script: Script, **options: Any) -> ScriptedModel:
+        return ScriptedModel(script, **options)
+
+    return make
+
+
+@pytest.fixture
+def instrumented_tools() -> Callable[..., list[Tool]]:
+    """Factory: ``instrumented_tools("lookup", "search", latency=0.5)`` -> fresh recording tools."""
+
+    def make(*names: str, **options: Any) -> list[Tool]:
+        return [Tool(name, **options) for name in (names or ("lookup",))]
+
+    return make

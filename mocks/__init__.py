@@ -1,0 +1,33 @@
+"""A scripted model provider for testing agents: exact text, tool calls, usage and latency.
+
+    from mocks import Script, ScriptedModel, Tool, Usage
+
+    model = ScriptedModel(Script.tool_calls(2, usage=Usage(100, 20)))
+    turn = model.complete([{"role": "user", "content": "hi"}], tools=[Tool()])
+    assert turn.tool_calls and model.calls[0].usage.total == 120
+
+No framework is imported here; framework dialects live in their own modules.
+"""
+
+from ._clock import Clock, ManualClock
+from ._model import CallRecord, ScriptedModel, ScriptExhausted
+from ._script import DEFAULT_CAP, DEFAULT_TOOL, DEFAULT_USAGE, Script, ToolCall, Turn
+from ._tools import Tool, ToolExecution
+from ._usage import Usage
+
+__all__ = [
+    "DEFAULT_CAP",
+    "DEFAULT_TOOL",
+    "DEFAULT_USAGE",
+    "CallRecord",
+    "Clock",
+    "ManualClock",
+    "Script",
+    "ScriptExhausted",
+    "ScriptedModel",
+    "Tool",
+    "ToolCall",
+    "ToolExecution",
+    "Turn",
+    "Usage",
+]

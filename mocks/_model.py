@@ -1,0 +1,164 @@
+"""The scripted model provider: replays a :class:`~mocks.Script` and logs every call.
+
+The log is the ground truth the harness judges agents by, so recording is O(1) per call:
+the conversation is never copied, only its length noted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+from ._clock import Clock
+from ._script import Script, ToolCall, Turn
+from ._usage import Usage
+
+__all__ = ["CallRecord", "ScriptExhausted", "ScriptedModel"]
+
+# Which limit to blame first when a runaway agent exhausts the script.
+_SUSPECTS = ("max_turns", "max_token_budget", "max_output_tokens", "max_cost_usd", "timeout_seconds")
+
+
+class ScriptExhausted(Exception):
+    """The agent called the model more often than the script allows.
+
+    Raised on the offending call (and every one after it), so a runaway agent fails in
+    milliseconds; the message names the limit the agent most likely failed to enforce.
+    """
+
+    def __init__(self, message: str, calls: int) -> None:
+        super().__init__(message)
+        self.calls = calls
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One model call as the mock saw it."""
+
+    index: int
+    turn: Turn
+    n_messages: int
+    n_tools: int
+    started_at: float | None = None
+    ended_at: float | None = None
+
+    @property
+    def usage(self) -> Usage:
+        return self.turn.usage
+
+    @property
+    def tool_calls(self) -> tuple[ToolCall, ...]:
+        return self.turn.tool_calls
+
+    @property
+    def text(self) -> str | None:
+        return self.turn.text
+
+
+class ScriptedModel:
+    """A model that says exactly what its script says, and remembers every call.
+
+    ``complete(messages, tools)`` returns the next :class:`~mocks.Turn`; ``acomplete`` is its
+    async twin. ``limits`` (optional) only sharpens the :class:`ScriptExhausted` message.
+    ``clock`` (optional) is advanced by each turn's latency.
+    """
+
+    def __init__(
+        self,
+        script: Script,
+        *,
+        clock: Clock | None = None,
+        limits: Mapping[str, Any] | None = None,
+        name: str = "scripted-model",
+    ) -> None:
+        self.script = script
+        self.clock = clock
+        self.limits = dict(limits or {})
+        self.name = name
+        self.calls: list[CallRecord] = []
+        self.exhausted: ScriptExhausted | None = None
+        self._spent = Usage()
+
+    # -- the provider interface -----------------------------------------------------------
+    def complete(self, messages: Sequence[Any], tools: Sequence[Any] | None = None) -> Turn:
+        """Answer one model call synchronously."""
+        turn, started = self._begin()
+        if turn.latency and self.clock is not None:
+            self.clock.advance(turn.latency)
+        return self._end(turn, messages, tools, started)
+
+    async def acomplete(self, messages: Sequence[Any], tools: Sequence[Any] | None = None) -> Turn:
+        """Answer one model call asynchronously (yields to the loop once)."""
+        turn, started = self._begin()
+        if turn.latency and self.clock is not None:
+            self.clock.advance(turn.latency)
+        await asyncio.sleep(0)
+        return self._end(turn, messages, tools, started)
+
+    # -- reading the log --------------------------------------------------------------------
+    @property
+    def usage(self) -> Usage:
+        """Usage summed over every call so far."""
+        return self._spent
+
+    def usage_of(self, calls: Sequence[CallRecord]) -> Usage:
+        total = Usage()
+        for c in calls:
+            total = total + c.usage
+        return total
+
+    # -- internals --------------------------------------------------------------------------
+    def _begin(self) -> tuple[Turn, float | None]:
+        index = len(self.calls)
+        if index >= len(self.script):
+            self.exhausted = ScriptExhausted(self._exhausted_message(index), calls=index + 1)
+            raise self.exhausted
+        started = self.clock.now() if self.clock is not None else None
+        return self.script.turn(index), started
+
+    def _end(self, turn: Turn, messages: Sequence[Any], tools: Sequence[Any] | None, started: float | None) -> Turn:
+        ended = self.clock.now() if self.clock is not None else None
+        self.calls.append(
+            CallRecord(len(self.calls), turn, len(messages), len(tools or ()), started, ended)
+        )
+        self._spent = self._spent + turn.usage
+        if turn.raises is not None:
+            raise turn.raises
+        return turn
+
+    def _exhausted_message(self, index: int) -> str:
+        n = index + 1
+        script = self.script
+        if not script.endless and script.turns[-1].is_final:
+            return (
+                f"ScriptedModel: model call #{n} came after the script's final answer on call #{index}: "
+                "the agent did not stop on a reply without tool calls."
+            )
+        end = f"hard cap of {script.cap} calls" if script.endless else f"end ({script.cap} turns)"
+        return (
+            f"ScriptedModel: model call #{n} is past the script's {end}: the agent kept calling the model. "
+            f"Most likely not enforced: {self._suspect(index)}."
+        )
+
+    def _suspect(self, made: int) -> str:
+        spent = self._spent
+        for kind in _SUSPECTS:
+            value = self.limits.get(kind)
+            if value is None:
+                continue
+            if kind == "max_turns" and made >= value:
+                return f"max_turns={value} ({made} calls already made)"
+            if kind == "max_token_budget" and spent.total >= value:
+                return f"max_token_budget={value} ({spent.total} tokens already spent)"
+            if kind == "max_output_tokens" and spent.output_tokens >= value:
+                return f"max_output_tokens={value} ({spent.output_tokens} output tokens already spent)"
+            if kind in ("max_cost_usd", "timeout_seconds"):
+                return f"{kind}={value}"
+        if self.limits:
+            given = ", ".join(f"{k}={v}" for k, v in self.limits.items())
+            return f"no limit given ({given}) had been reached yet; the script is too short for this test"
+        return "no limit was set, so the script is simply too short for this agent"
+
+    def __repr__(self) -> str:
+        return f"ScriptedModel({len(self.calls)} calls; {self.script.describe()})"
