@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._native import NativeAdapter
+from .adapters import framework_adapter
 from .adapter import Adapter
 
 __all__ = ["FRAMEWORK_EXTRAS", "Implementation", "ImplementationError", "adapter_for", "resolve"]
@@ -61,6 +62,9 @@ def resolve(spec: str) -> Implementation:
 def adapter_for(target: Any, spec: str = "") -> Adapter:
     """The adapter for ``target``: itself if it is one, the native adapter for an agent class."""
     spec = spec or repr(target)
+    found = framework_adapter(target)
+    if found is not None:
+        return found
     if _is_adapter(target):
         if inspect.isclass(target):
             try:

@@ -1,4 +1,43 @@
-"""Adapters for agent frameworks. Each lives in its own module and imports its framework lazily,
-so the harness core works with none of them installed."""
+"""Adapters for agent frameworks, found from the object passed to ``--agent-impl``.
 
-__all__: list[str] = []
+Each framework's adapter lives in its own module here and exposes
+``adapter_for(target) -> harness.Adapter``; it imports its framework lazily, so the
+harness core works with none of them installed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = ["ADAPTER_MODULES", "framework_adapter", "framework_of"]
+
+#: Top-level module of a framework -> the module holding its adapter.
+ADAPTER_MODULES: dict[str, str] = {
+    "strands": "harness.adapters.strands",
+    "agents": "harness.adapters.openai_agents",
+    "pydantic_ai": "harness.adapters.pydantic_ai",
+    "langchain": "harness.adapters.langchain",
+    "langgraph": "harness.adapters.langchain",
+    "tinyagent": "harness.adapters.tinyagent",
+}
+
+
+def framework_of(target: Any) -> str | None:
+    """The framework's top-level module if ``target`` comes from one we have an adapter for."""
+    root = (getattr(target, "__module__", None) or "").split(".")[0]
+    return root if root in ADAPTER_MODULES else None
+
+
+def framework_adapter(target: Any) -> Any | None:
+    """The adapter for a framework object, or None if ``target`` is not from a known framework."""
+    root = framework_of(target)
+    if root is None:
+        return None
+    try:
+        module = importlib.import_module(ADAPTER_MODULES[root])
+    except ModuleNotFoundError as exc:
+        if exc.name == ADAPTER_MODULES[root]:
+            return None
+        raise
+    return module.adapter_for(target)
