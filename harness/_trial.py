@@ -19,7 +19,7 @@ from mocks import CallRecord, Script, ScriptedModel, Tool, ToolExecution, Usage
 from ._limits import ERROR, describe_limits
 from ._resolve import Implementation
 from ._transcript import transcript_problems
-from .oracle import Expectation, expect_run
+from .oracle import Expectation, expect_run, spent_limits
 
 __all__ = ["Built", "Observed", "Subject", "Trial"]
 
@@ -240,14 +240,19 @@ class Trial:
         return f"pytest --agent-impl={self.impl.spec} {where}"
 
     def _hints(self, obs: Observed, expected: Mapping[str, Any], facts: Mapping[str, Any]) -> list[str]:
-        hints = []
-        if "calls" in expected and facts["calls"] != expected["calls"]:
-            d = facts["calls"] - expected["calls"]
-            if d > 0:
-                hints.append(f"  the agent made {d} model call(s) more than the limits allow")
-            else:
-                hints.append(f"  the agent stopped while the limits still allowed {-d} more model call(s)")
-        return hints
+        """Say which way a call count is wrong, in terms of the limits at the boundary."""
+        if "calls" not in expected or facts["calls"] == expected["calls"]:
+            return []
+        want, got = expected["calls"], facts["calls"]
+        limits = obs.subject.limits
+        at = min(want, got)
+        spent = obs.subject.model.usage_of(obs.calls[:at])
+        state = f"after {at} call(s) this invocation had spent {spent.total} tokens ({spent.output_tokens} output)"
+        if got > want:
+            hit = ", ".join(f"{k}={limits[k]!r}" for k in sorted(spent_limits(limits, at, spent))) or "a limit"
+            return [f"  the agent made {got - want} model call(s) more than allowed: {state}, "
+                    f"so {hit} forbade call #{at + 1}"]
+        return [f"  the agent stopped early: {state}, and no limit forbade call #{at + 1} yet"]
 
 
 def _matches(name: str, expected: Any, observed: Any) -> bool:

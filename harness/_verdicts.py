@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +22,7 @@ class ClauseVerdict:
     skipped: int = 0
     skip_reasons: set[str] = field(default_factory=set)
     failures: list[str] = field(default_factory=list)
+    first_failure: str = ""
 
     @property
     def status(self) -> str:
@@ -34,8 +37,9 @@ class ClauseVerdict:
 class Verdicts:
     """A pytest plugin object collecting per-clause outcomes and printing them at the end."""
 
-    def __init__(self, header: str) -> None:
+    def __init__(self, header: str, report_path: str | None = None) -> None:
         self.header = header
+        self.report_path = report_path
         self.by_clause: dict[str, ClauseVerdict] = {}
         self._clause_of: dict[str, tuple[str, str]] = {}
 
@@ -59,6 +63,8 @@ class Verdicts:
         elif report.failed:
             v.failed += 1
             v.failures.append(report.nodeid)
+            if not v.first_failure:
+                v.first_failure = report.longreprtext
         elif report.passed and report.when == "call":
             v.passed += 1
 
@@ -73,10 +79,14 @@ class Verdicts:
             "implementation": self.header,
             "clauses": {
                 c: {"status": v.status, "level": v.level, "passed": v.passed, "failed": v.failed,
-                    "skipped": v.skipped, "skip_reasons": sorted(v.skip_reasons)}
+                    "skipped": v.skipped, "skip_reasons": sorted(v.skip_reasons), "failures": v.failures, "first_failure": v.first_failure}
                 for c, v in sorted(self.by_clause.items())
             },
         }
+
+    def pytest_sessionfinish(self) -> None:
+        if self.report_path:
+            Path(self.report_path).write_text(json.dumps(self.as_dict(), indent=2) + "\n", encoding="utf-8")
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if not self.by_clause:

@@ -40,6 +40,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="agent class or adapter to run the conformance suite against (overrides the agent_impl ini key)",
     )
+    group.addoption(
+        "--conformance-report",
+        dest="conformance_report",
+        metavar="PATH",
+        default=None,
+        help="write the per-clause verdicts as JSON to PATH",
+    )
     parser.addini("agent_impl", "agent class or adapter (MODULE:ATTR) to run the conformance suite against", default="")
 
 
@@ -64,7 +71,9 @@ def pytest_configure(config: pytest.Config) -> None:
     except ImplementationError as exc:
         raise pytest.UsageError(str(exc)) from exc
     config.stash[IMPL_KEY] = impl
-    config.pluginmanager.register(Verdicts(impl.header()), "agent-limits-verdicts")
+    config.pluginmanager.register(
+        Verdicts(impl.header(), report_path=config.getoption("conformance_report")), "agent-limits-verdicts"
+    )
     if suite is not None and not any(_inside(a, suite) for a in config.args):
         config.args.append(str(suite))
 

@@ -1,0 +1,50 @@
+"""Benchmarks (``make bench``): scaling figures measured in one run, never asserted by tests.
+
+Long runs: the reference agent under the scripted model, with max_turns = N and a model that
+keeps asking for tools. Linear means the time per turn stays flat as N grows; the figure that
+matters is the ratio of per-turn time at the largest N to the smallest, measured here together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from conformance.reference import ReferenceAgent  # noqa: E402
+from mocks import Script, ScriptedModel, Tool  # noqa: E402
+
+SIZES = (1_000, 2_500, 5_000, 10_000)
+
+
+def run_once(n: int, mode: str) -> float:
+    model = ScriptedModel(Script.endless_tools(cap=n))
+    agent = ReferenceAgent(model, [Tool()], max_turns=n)
+    start = time.perf_counter()
+    result = agent.invoke("go") if mode == "sync" else asyncio.run(agent.ainvoke("go"))
+    elapsed = time.perf_counter() - start
+    assert result.stop_reason == "max_turns" and len(model.calls) == n, "benchmark run did not reach its limit"
+    return elapsed
+
+
+def best_of(n: int, mode: str, repeats: int = 3) -> float:
+    return min(run_once(n, mode) for _ in range(repeats))
+
+
+def long_runs() -> None:
+    print("long runs: reference agent, max_turns=N, model always asks for a tool (best of 3)")
+    print(f"{'mode':<6}{'N':>8}{'total s':>10}{'us/turn':>10}{'vs N=' + str(SIZES[0]):>12}")
+    for mode in ("sync", "async"):
+        base = None
+        for n in SIZES:
+            per_turn = best_of(n, mode) / n
+            base = base or per_turn
+            print(f"{mode:<6}{n:>8}{per_turn * n:>10.3f}{per_turn * 1e6:>10.1f}{per_turn / base:>11.2f}x")
+    print("linear scaling: the last column stays near 1.0x (quadratic growth would reach ~10x at N=10,000)")
+
+
+if __name__ == "__main__":
+    long_runs()

@@ -1,0 +1,190 @@
+"""The pytest plugin, driven through pytester: options, errors, collection, skips, reports."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+REFERENCE = "conformance.reference:ReferenceAgent"
+
+TURNS_ONLY = '''
+from conformance.reference import ReferenceAgent
+
+class TurnsOnly(ReferenceAgent):
+    """Supports max_turns only: every token clause must be skipped, not passed."""
+    def __init__(self, model, tools, max_turns=None):
+        super().__init__(model, tools, max_turns=max_turns)
+
+class SyncOnly:
+    def __init__(self, model, tools, max_turns=None):
+        self.agent = ReferenceAgent(model, tools, max_turns=max_turns)
+    def invoke(self, prompt):
+        return self.agent.invoke(prompt)
+
+def make_agent():
+    return None
+
+class NotAnAgent:
+    pass
+
+broken = 42
+'''
+
+
+@pytest.fixture
+def agents(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makepyfile(myagents=TURNS_ONLY)
+    pytester.syspathinsert()
+    return pytester
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest_inprocess("-p", "no:cacheprovider", "-o", "asyncio_default_fixture_loop_scope=function", *args)
+
+
+def test_option_runs_the_bundled_suite_and_reports_by_clause(pytester):
+    result = run(pytester, f"--agent-impl={REFERENCE}")
+    outcomes = result.parseoutcomes()
+    assert outcomes["passed"] > 100 and "failed" not in outcomes and "errors" not in outcomes
+    assert result.ret == 0
+    result.stdout.fnmatch_lines([
+        "agent-impl: conformance.reference:ReferenceAgent | adapter: native protocol*limits: max_output_tokens, max_token_budget, max_turns | paths: sync+async",
+        "*agent conformance by clause*",
+        "PASSED   TURNS-1 *MUST*",
+        "clauses: * passed, 0 failed, 0 skipped (of *)",
+    ])
+
+
+def test_ini_key_selects_the_implementation(pytester):
+    pytester.makeini(f"[pytest]\nagent_impl = {REFERENCE}\n")
+    result = run(pytester)
+    result.stdout.fnmatch_lines(["agent-impl: conformance.reference:ReferenceAgent*", "clauses: * passed, 0 failed*"])
+    assert result.ret == 0
+
+
+def test_command_line_wins_over_the_ini_key(agents):
+    agents.makeini("[pytest]\nagent_impl = myagents:DoesNotExist\n")
+    result = run(agents, "--agent-impl=myagents:TurnsOnly")
+    result.stdout.fnmatch_lines(["agent-impl: myagents:TurnsOnly*"])
+    assert result.ret == 0
+
+
+def test_without_an_implementation_nothing_extra_is_collected(pytester):
+    pytester.makepyfile(test_own="def test_mine():\n    pass\n")
+    result = run(pytester)
+    result.assert_outcomes(passed=1)
+    result.stdout.no_fnmatch_line("*agent conformance*")
+
+
+def test_the_suite_named_without_an_implementation_is_a_usage_error(pytester):
+    from harness.plugin import suite_dir
+
+    result = run(pytester, str(suite_dir()))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*the conformance suite needs an implementation: add --agent-impl=MODULE:ATTR*"])
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("myagents", "*--agent-impl expects MODULE:ATTR, e.g. --agent-impl=mypkg.agents:Agent; got 'myagents'*"),
+        ("nosuchpkg.agents:Agent",
+         "*--agent-impl=nosuchpkg.agents:Agent: cannot import module 'nosuchpkg.agents': "
+         "ModuleNotFoundError: No module named 'nosuchpkg'*"),
+        ("myagents:Agnet",
+         "*module 'myagents' has no attribute 'Agnet'. It has: myagents:NotAnAgent, "
+         "myagents:ReferenceAgent, myagents:SyncOnly, myagents:TurnsOnly, myagents:make_agent.*"),
+        ("myagents:NotAnAgent", "*myagents:NotAnAgent is a class that is neither an agent nor an adapter.*"),
+        ("myagents:broken", "*myagents:broken is a int that is neither an agent nor an adapter.*"),
+        ("strands:Agent", "*needs strands-agents, which is not installed. Install it with: "
+                          "pip install 'agent-limit-conformance[[]strands[]]'*"),
+    ],
+    ids=["no-colon", "not-importable", "attribute-missing", "not-an-agent", "not-a-class", "framework-missing"],
+)
+def test_bad_agent_impl_is_a_clear_usage_error(agents, spec, message):
+    if spec.startswith("strands"):  # the message is only given when strands is really absent
+        try:
+            import strands  # noqa: F401
+        except ImportError:
+            pass
+        else:
+            pytest.skip("strands-agents is installed here")
+    result = run(agents, f"--agent-impl={spec}")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
+
+
+def test_an_import_error_inside_the_module_is_shown(pytester):
+    pytester.makepyfile(badmod="import does_not_exist_anywhere\nclass Agent: pass\n")
+    pytester.syspathinsert()
+    result = run(pytester, "--agent-impl=badmod:Agent")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*cannot import module 'badmod': ModuleNotFoundError: No module named 'does_not_exist_anywhere'*"])
+
+
+def test_unsupported_limit_is_skipped_with_its_name_never_passed(agents, tmp_path):
+    report = tmp_path / "verdicts.json"
+    result = run(agents, "--agent-impl=myagents:TurnsOnly", f"--conformance-report={report}", "-rs")
+    assert result.ret == 0
+    verdicts = json.loads(report.read_text())["clauses"]
+    assert verdicts["TOKENS-1"]["status"] == "skipped"
+    assert verdicts["TOKENS-1"]["passed"] == 0
+    assert verdicts["TOKENS-1"]["skip_reasons"] == ["implementation does not support max_token_budget"]
+    assert verdicts["OUTPUT-1"]["skip_reasons"] == ["implementation does not support max_output_tokens"]
+    assert verdicts["TURNS-1"]["status"] == "passed"
+    result.stdout.fnmatch_lines([
+        "SKIPPED  TOKENS-1 *0 passed, 12 skipped  (implementation does not support max_token_budget)",
+        "*SKIPPED*implementation does not support max_token_budget*",
+    ])
+
+
+def test_missing_async_path_is_skipped_not_passed(agents, tmp_path):
+    report = tmp_path / "verdicts.json"
+    result = run(agents, "--agent-impl=myagents:SyncOnly", f"--conformance-report={report}")
+    assert result.ret == 0
+    turns = json.loads(report.read_text())["clauses"]["TURNS-1"]
+    assert (turns["passed"], turns["skipped"]) == (3, 3)
+    assert turns["skip_reasons"] == ["implementation has no async path"]
+
+
+def test_a_broken_agent_fails_with_clause_limits_script_and_rerun_command(pytester):
+    from harness.plugin import suite_dir
+
+    case = f"{suite_dir()}/test_tokens.py::test_total_token_budget_stops_at_the_exact_boundary[sync-even-boundary=30]"
+    result = run(pytester, "--agent-impl=tests.mutants._catalogue:BudgetGreaterThan", case)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines([
+        "[[]TOKENS-1[]] (MUST) With max_token_budget=B the agent checks input+output tokens*",
+        "  implementation: tests.mutants._catalogue:BudgetGreaterThan via native protocol*, sync path",
+        "  limits: max_token_budget=30",
+        "  script: 4x [[]tool lookup; 7in+3out[]] -> then [[]tool lookup; 7in+3out[]] forever (cap 1000 calls)",
+        "*expected*observed",
+        "    calls *3 *4   <-- differs",
+        "    tokens *30 *40   <-- differs",
+        "    stop *max_token_budget *max_token_budget",
+        "  the agent made 1 model call(s) more than allowed: after 3 call(s) this invocation had spent 30 tokens*"
+        "so max_token_budget=30 forbade call #4",
+        "  re-run: pytest --agent-impl=tests.mutants._catalogue:BudgetGreaterThan '*test_tokens.py::"
+        "test_total_token_budget_stops_at_the_exact_boundary[[]sync-even-boundary=30[]]'",
+        "FAILED   TOKENS-1 *",
+    ])
+
+
+def test_fixtures_are_reusable_in_a_users_own_tests(pytester):
+    pytester.makepyfile(test_user='''
+from mocks import Script, Usage
+
+def test_mine(scripted_model, instrumented_tools):
+    model = scripted_model(Script.tool_calls(1, usage=Usage(3, 4)))
+    (tool,) = instrumented_tools()
+    turn = model.complete([], [tool.spec()])
+    tool(**turn.tool_calls[0].arguments)
+    assert len(model.calls) == 1 and len(tool.executions) == 1 and model.usage.total == 7
+
+def test_adapter_needs_an_impl(agent_adapter):
+    pass
+''')
+    result = run(pytester)
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*this test needs an implementation: run pytest with --agent-impl=MODULE:ATTR*"])
