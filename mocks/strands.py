@@ -110,7 +110,7 @@ class StrandsScriptedModel(Model):
         self, output_model: type[T], prompt: Messages, system_prompt: str | None = None, **kwargs: Any
     ) -> AsyncGenerator[dict[str, T | Any], None]:
         """Not scripted: a script holds text and tool calls, not structured objects."""
-        raise NotImplementedError("StrandsScriptedModel does not script structured output")
+        raise TypeError("StrandsScriptedModel does not script structured output: script text and tool calls instead")
         yield {}  # pragma: no cover  (makes this an async generator, as Strands expects)
 
     def __repr__(self) -> str:

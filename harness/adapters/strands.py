@@ -82,7 +82,7 @@ class StrandsAdapter(Adapter):
             raise KeyError(f"not canonical limit kinds: {unknown}")
         lacking = sorted(k for k, v in limits.items() if k not in LIMIT_KEYS and v is not None)
         if lacking:
-            raise NotImplementedError(f"Strands Agents has no knob for {', '.join(lacking)}")
+            raise ValueError(f"Strands Agents has no knob for {', '.join(lacking)}; the adapter does not emulate one")
         caps = {LIMIT_KEYS[k]: v for k, v in limits.items() if k in LIMIT_KEYS and v is not None}
         agent = self.agent_cls(model=StrandsScriptedModel(model), tools=strands_tools(tools), callback_handler=None)
         built = StrandsRun(agent, caps or None)
