@@ -1,8 +1,8 @@
 """The reference agent: the native protocol implemented exactly, sync and async.
 
-It passes every clause, and it is written as small steps (check limits, take a reply, run a
-tool call, finish) so that each mutant in ``tests/mutants`` can override exactly one step
-with one real-world bug.
+It passes every clause, and it is written as small steps (check limits, take a reply, admit a
+tool call, run tools, answer, finish) so that each mutant in ``tests/mutants`` can override
+exactly one step with one real-world bug.
 
     from conformance.reference import ReferenceAgent
     from mocks import Script, ScriptedModel, Tool
@@ -10,16 +10,28 @@ with one real-world bug.
     agent = ReferenceAgent(ScriptedModel(Script.endless_tools()), [Tool()], max_turns=3)
     result = agent.invoke("Find it.")
     assert result.stop_reason == "max_turns" and len(agent.model.calls) == 3
+
+Timeouts: the synchronous path is cooperative (it checks the clock before every model call
+and tool execution); the asynchronous path is also pre-emptive (a call in flight at the
+deadline is cancelled, and its pending tool calls are answered as cancelled).
 """
 
 from __future__ import annotations
 
+import asyncio
+import math
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from mocks import ScriptedModel, Tool, ToolCall, Turn, Usage
 
-__all__ = ["ReferenceAgent", "Result", "check_limit"]
+__all__ = ["TRUNCATION_MARKER", "ReferenceAgent", "Result", "check_amount", "check_limit", "truncate_utf8"]
+
+#: Appended to a tool output cut at max_output_bytes (ASCII, so its byte length is its length).
+TRUNCATION_MARKER = " [truncated]"
+CostEstimator = Callable[[str, int, int, int], float]
 
 
 def check_limit(name: str, value: Any) -> int | None:
@@ -34,6 +46,25 @@ def check_limit(name: str, value: Any) -> int | None:
     if value < 1:
         raise ValueError(f"{name} must be >= 1 (None means unlimited), got {value!r}")
     return value
+
+
+def check_amount(name: str, value: Any) -> float | None:
+    """``None`` or a positive, finite number (seconds, dollars); bools, strings, NaN, inf raise."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a positive number or None, got {type(value).__name__} {value!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive finite number (None means unlimited), got {value!r}")
+    return float(value)
+
+
+def truncate_utf8(text: str, cap: int, marker: str = TRUNCATION_MARKER) -> str:
+    """``text`` cut so that it, with ``marker``, is at most ``cap`` bytes, never mid-character."""
+    room = cap - len(marker.encode())
+    if room <= 0:
+        return marker.encode()[:cap].decode("utf-8", errors="ignore")
+    return text.encode()[:room].decode("utf-8", errors="ignore") + marker
 
 
 @dataclass
@@ -51,17 +82,22 @@ class _Run:
     """Counters of one invocation: created fresh by every invoke, so nothing leaks."""
 
     start: int
+    deadline: float | None = None
     calls: int = 0
+    executions: int = 0
     usage: Usage = field(default_factory=Usage)
+    cost: float = 0.0
     text: str | None = None
+    stop: str | None = None
 
 
 class ReferenceAgent:
-    """A tool-calling agent loop with max_turns, max_token_budget and max_output_tokens.
+    """A tool-calling agent loop that enforces every limit of the native protocol.
 
     Before each model call the limits are checked against this invocation's counters; a reply
-    without tool calls is the final answer; every tool call a reply asks for is executed and
-    answered before the next check.
+    without tool calls is the final answer; every tool call a reply asks for is answered,
+    executed if admitted (known tool, under max_tool_calls, before the deadline) and refused
+    otherwise, at most max_parallel_tools at a time.
     """
 
     def __init__(
@@ -71,10 +107,26 @@ class ReferenceAgent:
         max_turns: int | None = None,
         max_token_budget: int | None = None,
         max_output_tokens: int | None = None,
+        max_tool_calls: int | None = None,
+        max_parallel_tools: int | None = None,
+        max_cost_usd: float | None = None,
+        cost_estimator: CostEstimator | None = None,
+        timeout_seconds: float | None = None,
+        max_output_bytes: int | None = None,
     ) -> None:
         self.max_turns = check_limit("max_turns", max_turns)
         self.max_token_budget = check_limit("max_token_budget", max_token_budget)
         self.max_output_tokens = check_limit("max_output_tokens", max_output_tokens)
+        self.max_tool_calls = check_limit("max_tool_calls", max_tool_calls)
+        self.max_parallel_tools = check_limit("max_parallel_tools", max_parallel_tools)
+        self.max_cost_usd = check_amount("max_cost_usd", max_cost_usd)
+        self.timeout_seconds = check_amount("timeout_seconds", timeout_seconds)
+        self.max_output_bytes = check_limit("max_output_bytes", max_output_bytes)
+        if self.max_cost_usd is not None and cost_estimator is None:
+            raise ValueError("max_cost_usd needs a cost_estimator(model, input, output, cached) -> usd")
+        if cost_estimator is not None and not callable(cost_estimator):
+            raise TypeError(f"cost_estimator must be callable, got {cost_estimator!r}")
+        self.cost_estimator = cost_estimator
         self.model = model
         self.tools = {t.name: t for t in tools}
         self._specs = [t.spec() for t in tools]
@@ -87,25 +139,47 @@ class ReferenceAgent:
             turn = self.model.complete(self.messages, self._specs)
             if self._take(run, turn):
                 return self._finish(run, "end_turn")
-            for call in turn.tool_calls:
-                self._answer(call, self._execute(call))
-        return self._finish(run, stop)
+            admitted = [call for call in turn.tool_calls if self._admit(run, call)]
+            for call, output in zip(admitted, self._run_tools(admitted)):
+                self._answer(call, output)
+            if run.stop is not None:
+                break
+        return self._finish(run, run.stop or stop)
 
     async def ainvoke(self, prompt: str) -> Result:
         run = self._start(prompt)
+        try:
+            stop = await asyncio.wait_for(self._aloop(run), timeout=self._remaining(run))
+        except asyncio.TimeoutError:
+            self._answer_pending("cancelled: timeout")
+            stop = "timeout"
+        return self._finish(run, stop)
+
+    async def _aloop(self, run: _Run) -> str:
         while (stop := self._limit_hit(run)) is None:
             turn = await self.model.acomplete(self.messages, self._specs)
             if self._take(run, turn):
-                return self._finish(run, "end_turn")
-            for call in turn.tool_calls:
-                self._answer(call, await self._aexecute(call))
-        return self._finish(run, stop)
+                return "end_turn"
+            admitted = [call for call in turn.tool_calls if self._admit(run, call)]
+            for call, output in zip(admitted, await self._arun_tools(admitted)):
+                self._answer(call, output)
+            if run.stop is not None:
+                return run.stop
+        return stop
 
     # -- the steps ------------------------------------------------------------------------------
     def _start(self, prompt: str) -> _Run:
         run = _Run(start=len(self.messages))
+        if self.timeout_seconds is not None:
+            run.deadline = time.monotonic() + self.timeout_seconds
         self.messages.append({"role": "user", "content": prompt})
         return run
+
+    def _remaining(self, run: _Run) -> float | None:
+        return None if run.deadline is None else max(0.0, run.deadline - time.monotonic())
+
+    def _timed_out(self, run: _Run) -> bool:
+        return run.deadline is not None and time.monotonic() >= run.deadline
 
     def _limit_hit(self, run: _Run) -> str | None:
         """The stop reason if a limit forbids another model call, else None."""
@@ -115,37 +189,86 @@ class ReferenceAgent:
             return "max_token_budget"
         if self.max_output_tokens is not None and run.usage.output_tokens >= self.max_output_tokens:
             return "max_output_tokens"
+        if self.max_cost_usd is not None and run.cost >= self.max_cost_usd:
+            return "max_cost_usd"
+        if self._timed_out(run):
+            return "timeout"
         return None
 
     def _take(self, run: _Run, turn: Turn) -> bool:
         """Record one model reply; True when it is the final answer."""
         run.calls += 1
         run.usage = run.usage + turn.usage
+        if self.cost_estimator is not None:
+            u = turn.usage
+            run.cost += self.cost_estimator(self.model.name, u.input_tokens, u.output_tokens, u.cached_input_tokens)
         if turn.text:
             run.text = turn.text
         self.messages.append({"role": "assistant", "content": turn.text, "tool_calls": list(turn.tool_calls)})
         return not turn.tool_calls
 
+    def _admit(self, run: _Run, call: ToolCall) -> bool:
+        """Decide whether ``call`` runs; a call that does not is answered here, with the reason."""
+        if self._timed_out(run):
+            run.stop = "timeout"
+            self._answer(call, "refused: the invocation timed out")
+        elif call.name not in self.tools:
+            self._answer(call, f"error: no tool named {call.name!r}")
+        elif self.max_tool_calls is not None and run.executions >= self.max_tool_calls:
+            run.stop = run.stop or "max_tool_calls"
+            self._answer(call, f"refused: max_tool_calls={self.max_tool_calls} reached")
+        else:
+            run.executions += 1
+            return True
+        return False
+
+    def _run_tools(self, calls: list[ToolCall]) -> list[Any]:
+        """Outputs of ``calls`` in order: one by one, or on at most max_parallel_tools threads."""
+        if self.max_parallel_tools is None or len(calls) < 2:
+            return [self._execute(call) for call in calls]
+        with ThreadPoolExecutor(max_workers=self.max_parallel_tools) as pool:
+            return list(pool.map(self._execute, calls))
+
+    async def _arun_tools(self, calls: list[ToolCall]) -> list[Any]:
+        if self.max_parallel_tools is None or len(calls) < 2:
+            return [await self._aexecute(call) for call in calls]
+        gate = asyncio.Semaphore(self.max_parallel_tools)
+
+        async def gated(call: ToolCall) -> Any:
+            async with gate:
+                return await self._aexecute(call)
+
+        return list(await asyncio.gather(*(gated(call) for call in calls)))
+
     def _execute(self, call: ToolCall) -> Any:
-        tool = self.tools.get(call.name)
-        if tool is None:
-            return f"error: no tool named {call.name!r}"
         try:
-            return tool(**call.arguments)
+            return self.tools[call.name](**call.arguments)
         except Exception as exc:
             return f"error: {type(exc).__name__}: {exc}"
 
     async def _aexecute(self, call: ToolCall) -> Any:
-        tool = self.tools.get(call.name)
-        if tool is None:
-            return f"error: no tool named {call.name!r}"
         try:
-            return await tool.acall(**call.arguments)
+            return await self.tools[call.name].acall(**call.arguments)
         except Exception as exc:
             return f"error: {type(exc).__name__}: {exc}"
 
     def _answer(self, call: ToolCall, output: Any) -> None:
-        self.messages.append({"role": "tool", "tool_call_id": call.id, "content": str(output)})
+        content = str(output)
+        message: dict[str, Any] = {"role": "tool", "tool_call_id": call.id, "content": content}
+        if self.max_output_bytes is not None and len(content.encode()) > self.max_output_bytes:
+            message["content"] = truncate_utf8(content, self.max_output_bytes)
+            message["truncated"] = True
+        self.messages.append(message)
+
+    def _answer_pending(self, reason: str) -> None:
+        """After a cancellation, answer every tool call of the last reply that has no result yet."""
+        last = next((m for m in reversed(self.messages) if m["role"] == "assistant"), None)
+        if last is None:
+            return
+        answered = {m.get("tool_call_id") for m in self.messages if m["role"] == "tool"}
+        for call in last["tool_calls"]:
+            if call.id not in answered:
+                self._answer(call, reason)
 
     def _finish(self, run: _Run, stop_reason: str) -> Result:
         return Result(stop_reason, self.messages[run.start:], run.text, run.usage)

@@ -56,4 +56,11 @@ def describe_limits(limits: Mapping[str, Any]) -> str:
         return "(none)"
     order = {k: i for i, k in enumerate(LIMIT_KINDS)}
     keys = sorted(limits, key=lambda k: order.get(k, len(order)))
-    return ", ".join(f"{k}={limits[k]!r}" for k in keys)
+    return ", ".join(f"{k}={_show(limits[k])}" for k in keys)
+
+
+def _show(value: Any) -> str:
+    """Callables (a cost estimator) by name, everything else by repr."""
+    if callable(value):
+        return getattr(value, "__name__", repr(value))
+    return repr(value)

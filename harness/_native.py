@@ -1,6 +1,7 @@
 """The native protocol: a hand-written agent tested with no adapter of its own.
 
     agent = Agent(model, tools, max_turns=None, ...)   # only the limits it supports
+                                                       # (+ cost_estimator with max_cost_usd)
     result = agent.invoke(prompt)  /  await agent.ainvoke(prompt)
     result.stop_reason, result.messages, result.text, result.usage
 
@@ -119,6 +120,7 @@ def to_message(raw: Any) -> Message:
         text=content if isinstance(content, str) else None,
         tool_calls=tuple(_call_id(c) for c in _field(raw, "tool_calls") or ()),
         tool_call_id=_field(raw, "tool_call_id"),
+        truncated=bool(_field(raw, "truncated", False)),
     )
 
 

@@ -20,13 +20,15 @@ def requested_ids(messages: Sequence[Message]) -> list[str]:
 def transcript_problems(messages: Sequence[Message], calls: Sequence[CallRecord]) -> list[str]:
     """Ways ``messages`` disagrees with itself or with the model's replies; empty when consistent.
 
-    Consistent means: one assistant message per model reply, carrying exactly the tool calls
-    the model returned, and exactly one tool result for every tool call, none for unknown ids.
+    Consistent means: one assistant message per model reply (a call cancelled in flight has
+    no reply), carrying exactly the tool calls the model returned, and exactly one tool result
+    for every tool call, none for unknown ids.
     """
     problems: list[str] = []
     assistant = [m for m in messages if m.role == "assistant"]
-    if len(assistant) != len(calls):
-        problems.append(f"{len(assistant)} assistant message(s) for {len(calls)} model reply(ies)")
+    replies = sum(1 for rec in calls if rec.completed)
+    if len(assistant) != replies:
+        problems.append(f"{len(assistant)} assistant message(s) for {replies} model reply(ies)")
     truth = [c.id for rec in calls for c in rec.tool_calls]
     asked = requested_ids(messages)
     if asked != truth:

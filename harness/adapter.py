@@ -24,13 +24,14 @@ class Message:
     """One transcript entry, reduced to what the clauses check.
 
     ``tool_calls`` holds the ids an assistant message asked for; ``tool_call_id`` the id a
-    tool result answers.
+    tool result answers; ``truncated`` flags a tool result cut at max_output_bytes.
     """
 
     role: str
     text: str | None = None
     tool_calls: tuple[str, ...] = ()
     tool_call_id: str | None = None
+    truncated: bool = False
 
 
 @dataclass

@@ -9,18 +9,22 @@
 No framework is imported here; framework dialects live in their own modules.
 """
 
-from ._clock import Clock, ManualClock
+from ._clock import Clock, ManualClock, wait_latency
+from ._frozen import EPOCH, FrozenClock, frozen_clock
 from ._model import CallRecord, ScriptedModel, ScriptExhausted
 from ._script import DEFAULT_CAP, DEFAULT_TOOL, DEFAULT_USAGE, Script, ToolCall, Turn
-from ._tools import Tool, ToolExecution
+from ._tools import Concurrency, Tool, ToolExecution
 from ._usage import Usage
 
 __all__ = [
     "DEFAULT_CAP",
     "DEFAULT_TOOL",
     "DEFAULT_USAGE",
+    "EPOCH",
     "CallRecord",
     "Clock",
+    "Concurrency",
+    "FrozenClock",
     "ManualClock",
     "Script",
     "ScriptExhausted",
@@ -30,4 +34,6 @@ __all__ = [
     "ToolExecution",
     "Turn",
     "Usage",
+    "frozen_clock",
+    "wait_latency",
 ]

@@ -6,17 +6,18 @@ the conversation is never copied, only its length noted.
 
 from __future__ import annotations
 
-import asyncio
+import time
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from ._clock import Clock
+from ._clock import Clock, wait_latency
 from ._script import Script, ToolCall, Turn
 from ._usage import Usage
 
 __all__ = ["CallRecord", "ScriptExhausted", "ScriptedModel"]
 
 # Which limit to blame first when a runaway agent exhausts the script.
+_real_perf_counter = time.perf_counter  # captured before any freeze: per-turn cost is real time
 _SUSPECTS = ("max_turns", "max_token_budget", "max_output_tokens", "max_cost_usd", "timeout_seconds")
 
 
@@ -32,9 +33,14 @@ class ScriptExhausted(Exception):
         self.calls = calls
 
 
-@dataclass(frozen=True)
+@dataclass
 class CallRecord:
-    """One model call as the mock saw it."""
+    """One model call as the mock saw it, opened when the call starts.
+
+    ``reply`` is the turn the agent received, or None while the call is in flight, when it
+    was cancelled (a pre-emptive timeout), or when it raised. Usage counts only once replied.
+    ``wall_started`` is real time (perf counter), for per-turn cost reports only.
+    """
 
     index: int
     turn: Turn
@@ -42,18 +48,24 @@ class CallRecord:
     n_tools: int
     started_at: float | None = None
     ended_at: float | None = None
+    reply: Turn | None = None
+    wall_started: float = 0.0
+
+    @property
+    def completed(self) -> bool:
+        return self.reply is not None
 
     @property
     def usage(self) -> Usage:
-        return self.turn.usage
+        return self.reply.usage if self.reply is not None else Usage()
 
     @property
     def tool_calls(self) -> tuple[ToolCall, ...]:
-        return self.turn.tool_calls
+        return self.reply.tool_calls if self.reply is not None else ()
 
     @property
     def text(self) -> str | None:
-        return self.turn.text
+        return self.reply.text if self.reply is not None else None
 
 
 class ScriptedModel:
@@ -82,19 +94,21 @@ class ScriptedModel:
 
     # -- the provider interface -----------------------------------------------------------
     def complete(self, messages: Sequence[Any], tools: Sequence[Any] | None = None) -> Turn:
-        """Answer one model call synchronously."""
-        turn, started = self._begin()
-        if turn.latency and self.clock is not None:
-            self.clock.advance(turn.latency)
-        return self._end(turn, messages, tools, started)
+        """Answer one model call synchronously, advancing the clock by the turn's latency."""
+        record = self._begin(messages, tools)
+        if record.turn.latency and self.clock is not None:
+            self.clock.advance(record.turn.latency)
+        return self._end(record)
 
     async def acomplete(self, messages: Sequence[Any], tools: Sequence[Any] | None = None) -> Turn:
-        """Answer one model call asynchronously (yields to the loop once)."""
-        turn, started = self._begin()
-        if turn.latency and self.clock is not None:
-            self.clock.advance(turn.latency)
-        await asyncio.sleep(0)
-        return self._end(turn, messages, tools, started)
+        """Answer one model call asynchronously; the latency passes on the loop's clock.
+
+        Cancelling the awaiting task (a pre-emptive timeout) leaves the call in the log,
+        started but never replied.
+        """
+        record = self._begin(messages, tools)
+        await wait_latency(record.turn.latency, self.clock)
+        return self._end(record)
 
     # -- reading the log --------------------------------------------------------------------
     @property
@@ -109,22 +123,24 @@ class ScriptedModel:
         return total
 
     # -- internals --------------------------------------------------------------------------
-    def _begin(self) -> tuple[Turn, float | None]:
+    def _begin(self, messages: Sequence[Any], tools: Sequence[Any] | None) -> CallRecord:
         index = len(self.calls)
         if index >= len(self.script):
             self.exhausted = ScriptExhausted(self._exhausted_message(index), calls=index + 1)
             raise self.exhausted
         started = self.clock.now() if self.clock is not None else None
-        return self.script.turn(index), started
+        record = CallRecord(index, self.script.turn(index), len(messages), len(tools or ()), started,
+                            wall_started=_real_perf_counter())
+        self.calls.append(record)
+        return record
 
-    def _end(self, turn: Turn, messages: Sequence[Any], tools: Sequence[Any] | None, started: float | None) -> Turn:
-        ended = self.clock.now() if self.clock is not None else None
-        self.calls.append(
-            CallRecord(len(self.calls), turn, len(messages), len(tools or ()), started, ended)
-        )
-        self._spent = self._spent + turn.usage
+    def _end(self, record: CallRecord) -> Turn:
+        record.ended_at = self.clock.now() if self.clock is not None else None
+        turn = record.turn
         if turn.raises is not None:
             raise turn.raises
+        record.reply = turn
+        self._spent = self._spent + turn.usage
         return turn
 
     def _exhausted_message(self, index: int) -> str:

@@ -12,10 +12,10 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from ._clock import Clock
+from ._clock import Clock, wait_latency
 from ._script import DEFAULT_TOOL
 
-__all__ = ["Tool", "ToolExecution"]
+__all__ = ["Concurrency", "Tool", "ToolExecution"]
 
 _DEFAULT_PARAMETERS: Mapping[str, Any] = {
     "type": "object",
@@ -35,6 +35,46 @@ class ToolExecution:
     error: BaseException | None = None
 
 
+class Concurrency:
+    """How many tool executions run at once, across every tool that shares this gauge.
+
+    ``hold_until``: an execution waits (at most ``hold_seconds`` of real time) until that many
+    executions are running at once. Without it, a tool that finishes in microseconds would
+    rarely overlap with another, and a parallel cap that is too loose would go unseen.
+    """
+
+    def __init__(self, hold_until: int = 0, hold_seconds: float = 0.1) -> None:
+        self.hold_until = hold_until
+        self.hold_seconds = hold_seconds
+        self.running = 0
+        self.peak = 0
+        self._cond = threading.Condition()
+
+    def enter(self) -> None:
+        with self._cond:
+            self.running += 1
+            self.peak = max(self.peak, self.running)
+            self._cond.notify_all()
+
+    def leave(self) -> None:
+        with self._cond:
+            self.running -= 1
+            self._cond.notify_all()
+
+    def hold(self) -> None:
+        """Block this thread until ``hold_until`` executions overlap, or ``hold_seconds`` pass."""
+        if self.hold_until:
+            with self._cond:
+                self._cond.wait_for(lambda: self.peak >= self.hold_until, timeout=self.hold_seconds)
+
+    async def ahold(self) -> None:
+        """Yield to the loop until ``hold_until`` executions overlap, or a few rounds pass."""
+        for _ in range(20 if self.hold_until else 1):
+            if self.hold_until and self.peak >= self.hold_until:
+                return
+            await asyncio.sleep(0)
+
+
 @dataclass
 class Tool:
     """A tool that records every execution.
@@ -52,15 +92,15 @@ class Tool:
     latency: float = 0.0
     output: Any = None
     clock: Clock | None = None
+    concurrency: Concurrency = field(default_factory=Concurrency, repr=False)
     executions: list[ToolExecution] = field(default_factory=list, init=False, repr=False)
-    peak_concurrency: int = field(default=0, init=False)
-    _running: int = field(default=0, init=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __call__(self, **arguments: Any) -> Any:
         """Execute synchronously (an async ``fn`` is run to completion on a fresh loop)."""
         started = self._enter()
         try:
+            self.concurrency.hold()
             if self.latency and self.clock is not None:
                 self.clock.advance(self.latency)
             out = self._compute(arguments)
@@ -72,12 +112,12 @@ class Tool:
             raise
 
     async def acall(self, **arguments: Any) -> Any:
-        """Execute asynchronously; yields to the loop once so that concurrency is observable."""
+        """Execute asynchronously; the latency passes on the loop's clock, and concurrent
+        executions overlap observably."""
         started = self._enter()
         try:
-            if self.latency and self.clock is not None:
-                self.clock.advance(self.latency)
-            await asyncio.sleep(0)
+            await self.concurrency.ahold()
+            await wait_latency(self.latency, self.clock)
             out = self._compute(arguments)
             if inspect.isawaitable(out):
                 out = await out
@@ -88,8 +128,13 @@ class Tool:
 
     @property
     def running(self) -> int:
-        """Executions in flight right now."""
-        return self._running
+        """Executions in flight right now (across every tool sharing this gauge)."""
+        return self.concurrency.running
+
+    @property
+    def peak_concurrency(self) -> int:
+        """The most executions ever in flight at once (across every tool sharing this gauge)."""
+        return self.concurrency.peak
 
     def spec(self) -> dict[str, Any]:
         """The JSON-schema description a model would be shown."""
@@ -105,17 +150,15 @@ class Tool:
         return f"{self.name}: {shown}"
 
     def _enter(self) -> float | None:
-        with self._lock:
-            self._running += 1
-            self.peak_concurrency = max(self.peak_concurrency, self._running)
+        self.concurrency.enter()
         return self.clock.now() if self.clock is not None else None
 
     def _leave(
         self, arguments: Mapping[str, Any], started: float | None, out: Any, error: BaseException | None = None
     ) -> Any:
         ended = self.clock.now() if self.clock is not None else None
+        self.concurrency.leave()
         with self._lock:
-            self._running -= 1
             self.executions.append(ToolExecution(self.name, dict(arguments), started, ended, out, error))
         return out
 

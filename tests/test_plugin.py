@@ -49,7 +49,7 @@ def test_option_runs_the_bundled_suite_and_reports_by_clause(pytester):
     assert outcomes["passed"] > 100 and "failed" not in outcomes and "errors" not in outcomes
     assert result.ret == 0
     result.stdout.fnmatch_lines([
-        "agent-impl: conformance.reference:ReferenceAgent | adapter: native protocol*limits: max_output_tokens, max_token_budget, max_turns | paths: sync+async",
+        "agent-impl: conformance.reference:ReferenceAgent | adapter: native protocol*limits: max_cost_usd, *, max_turns, timeout_seconds | paths: sync+async",
         "*agent conformance by clause*",
         "PASSED   TURNS-1 *MUST*",
         "clauses: * passed, 0 failed, 0 skipped (of *)",

@@ -2,30 +2,79 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from mocks import Script, Turn, Usage
 
-__all__ = ["BREACH_KINDS", "USAGE", "breach", "generous"]
+__all__ = ["BREACHES", "BREACH_KINDS", "USAGE", "Breach", "generous", "price"]
 
 #: Usage per reply in the breach scenarios: 15 tokens, 5 of them output.
 USAGE = Usage(10, 5)
-#: Each limit set so that a model that keeps asking for tools is stopped after 3 calls.
-_BREACH_LIMITS: dict[str, Any] = {"max_turns": 3, "max_token_budget": 45, "max_output_tokens": 15}
-BREACH_KINDS = tuple(_BREACH_LIMITS)
-#: A value no breach scenario comes near, for the limits a scenario is not about.
-_GENEROUS: dict[str, Any] = {"max_turns": 1000, "max_token_budget": 10**9, "max_output_tokens": 10**9}
 
 
-def breach(kind: str, *, parallel: int = 1, text: str | None = None) -> tuple[Script, dict[str, Any]]:
-    """A script that never stops asking for tools, and the ``kind`` limit that stops it after 3 calls.
+def price(model: str, input_tokens: int, output_tokens: int, cached_input_tokens: int) -> float:
+    """A cost estimator in exact binary fractions of a dollar, so sums never round.
 
-    With ``text``, the first reply carries that text beside its tool calls.
+    Uncached input costs 4/1024, cached input 1/1024, output 8/1024 per token.
     """
-    first = Turn.tools(*(["lookup"] * parallel), text=text, usage=USAGE)
-    return Script([first], then=Turn.tools(*(["lookup"] * parallel), usage=USAGE)), {kind: _BREACH_LIMITS[kind]}
+    uncached = input_tokens - cached_input_tokens
+    return (4 * uncached + cached_input_tokens + 8 * output_tokens) / 1024
+
+
+@dataclass(frozen=True)
+class Breach:
+    """A model that keeps asking for tools, and a limit of ``kind`` that stops it.
+
+    ``latency`` is model time per reply (only the timeout scenario needs time to pass).
+    """
+
+    kind: str
+    limits: dict[str, Any]
+    latency: float = 0.0
+
+    def tools(self, parallel: int = 1, text: str | None = None) -> Turn:
+        return Turn.tools(*(["lookup"] * parallel), text=text, usage=USAGE, latency=self.latency)
+
+    def answer(self, text: str) -> Turn:
+        return Turn.answer(text, USAGE, latency=self.latency)
+
+    def script(self, parallel: int = 1, text: str | None = None) -> Script:
+        """Endless tool replies; with ``text``, the first reply carries it beside its tool calls."""
+        return Script([self.tools(parallel, text)], then=self.tools(parallel))
+
+
+#: Each limit set so that it stops the endless scenario after 3 model calls (or, for the
+#: tool-call cap, after the 4th reply's call is refused).
+BREACHES: dict[str, Breach] = {
+    b.kind: b
+    for b in (
+        Breach("max_turns", {"max_turns": 3}),
+        Breach("max_token_budget", {"max_token_budget": 45}),
+        Breach("max_output_tokens", {"max_output_tokens": 15}),
+        Breach("max_tool_calls", {"max_tool_calls": 3}),
+        Breach("max_cost_usd", {"max_cost_usd": 3 * price("", 10, 5, 0), "cost_estimator": price}),
+        Breach("timeout_seconds", {"timeout_seconds": 2500.0}, latency=1000.0),
+    )
+}
+BREACH_KINDS = tuple(BREACHES)
+
+#: Values no breach scenario comes near, for the limits a scenario is not about.
+_GENEROUS: dict[str, Any] = {
+    "max_turns": 1000,
+    "max_token_budget": 10**9,
+    "max_output_tokens": 10**9,
+    "max_tool_calls": 10**6,
+    "max_parallel_tools": 64,
+    "max_cost_usd": 10.0**9,
+    "timeout_seconds": 10.0**9,
+    "max_output_bytes": 10**9,
+}
 
 
 def generous(supported: frozenset[str], *, besides: str) -> dict[str, Any]:
-    """Every other supported limit of this issue set far out of reach."""
-    return {k: v for k, v in _GENEROUS.items() if k != besides and k in supported}
+    """Every other supported limit set far out of reach (with an estimator for the cost cap)."""
+    limits = {k: v for k, v in _GENEROUS.items() if k != besides and k in supported}
+    if "max_cost_usd" in limits:
+        limits["cost_estimator"] = price
+    return limits

@@ -6,14 +6,14 @@ import pytest
 
 from conformance import clause
 
-from ._scenarios import BREACH_KINDS, breach, generous
+from ._scenarios import BREACH_KINDS, BREACHES, generous
 
 
 @clause("PARTIAL-1")
 @pytest.mark.parametrize("kind", BREACH_KINDS)
 def test_partial_results_equal_ground_truth_after_a_breach(trial, kind):
-    script, limits = breach(kind, text="looking it up")
-    obs = trial.agent(script, **limits).invoke()
+    b = BREACHES[kind]
+    obs = trial.agent(b.script(text="looking it up"), **b.limits).invoke()
     trial.check_oracle(obs)
     trial.check_partial(obs)
 
@@ -21,8 +21,8 @@ def test_partial_results_equal_ground_truth_after_a_breach(trial, kind):
 @clause("TRANSCRIPT-1")
 @pytest.mark.parametrize("kind", BREACH_KINDS)
 def test_transcript_is_consistent_after_a_breach_and_the_agent_can_go_on(trial, kind):
-    script, limits = breach(kind, parallel=2)
-    agent = trial.agent(script, **limits)
+    b = BREACHES[kind]
+    agent = trial.agent(b.script(parallel=2), **b.limits)
     for _ in range(2):
         obs = agent.invoke()
         trial.check_oracle(obs)
@@ -33,6 +33,7 @@ def test_transcript_is_consistent_after_a_breach_and_the_agent_can_go_on(trial, 
 @pytest.mark.parametrize("kind", BREACH_KINDS)
 def test_the_stop_names_the_limit_that_was_hit(trial, kind):
     trial.require(kind)
-    script, limits = breach(kind)
-    obs = trial.agent(script, **limits, **generous(trial.adapter.capabilities, besides=kind)).invoke()
-    trial.check(obs, calls=3, stop=kind, why=f"only {kind} was reached, so the stop must name it")
+    b = BREACHES[kind]
+    obs = trial.agent(b.script(), **b.limits, **generous(trial.adapter.capabilities, besides=kind)).invoke()
+    trial.check_oracle(obs)
+    trial.check(obs, stop=kind, why=f"only {kind} was reached, so the stop must name it")

@@ -5,20 +5,21 @@ from __future__ import annotations
 import pytest
 
 from conformance import clause
+from harness import expect_run
 from mocks import Script, Turn, Usage
 
-from ._scenarios import BREACH_KINDS, USAGE, breach
+from ._scenarios import BREACH_KINDS, BREACHES
 
 
 @clause("RESET-1")
 @pytest.mark.parametrize("kind", BREACH_KINDS)
 def test_second_invocation_gets_the_full_limit(trial, kind):
-    script, limits = breach(kind)
-    agent = trial.agent(script, **limits)
+    b = BREACHES[kind]
+    agent = trial.agent(b.script(), **b.limits)
     first = agent.invoke()
     trial.check_oracle(first)
     second = agent.invoke()
-    trial.check_oracle(second, why="counters must start at zero at every invocation")
+    trial.check_oracle(second, why="counters (and the deadline) must start afresh at every invocation")
 
 
 @clause("RESET-2")
@@ -37,9 +38,8 @@ def test_usage_is_reported_per_invocation(trial):
 @clause("RESET-3")
 @pytest.mark.parametrize("kind", BREACH_KINDS)
 def test_previous_answer_does_not_leak_into_a_breached_invocation(trial, kind):
-    _, limits = breach(kind)
-    script = Script([Turn.answer("first answer", USAGE)], then=Turn.tools(usage=USAGE))
-    agent = trial.agent(script, **limits)
+    b = BREACHES[kind]
+    agent = trial.agent(Script([b.answer("first answer")], then=b.tools()), **b.limits)
     trial.check(agent.invoke(), stop="completed", text="first answer")
     trial.check(agent.invoke(), stop=kind, text=None,
                 why="the second invocation returned no text; the first one's answer must not leak into it")
@@ -48,9 +48,9 @@ def test_previous_answer_does_not_leak_into_a_breached_invocation(trial, kind):
 @clause("RESET-3")
 @pytest.mark.parametrize("kind", BREACH_KINDS)
 def test_previous_breach_does_not_leak_into_a_completed_invocation(trial, kind):
-    script, limits = breach(kind)
-    agent = trial.agent(Script(list(script.turns) + [script.turn(1), script.turn(2), Turn.answer("second answer", USAGE)]),
-                        **limits)
+    b = BREACHES[kind]
+    first_calls = expect_run(b.script(), b.limits).calls
+    agent = trial.agent(Script([b.tools() for _ in range(first_calls)] + [b.answer("second answer")]), **b.limits)
     trial.check(agent.invoke(), stop=kind)
     trial.check(agent.invoke(), calls=1, stop="completed", text="second answer",
                 why="the first invocation's breach must not carry over into the second")

@@ -8,11 +8,18 @@ from conformance import clause
 from harness import LIMIT_KINDS, invalid_values
 from mocks import Script
 
+from ._scenarios import price
+
+
+def _with_estimator(kind: str, value: object) -> dict[str, object]:
+    """The limit, plus an estimator when it is the cost cap (so a rejection is for the value)."""
+    return {kind: value, "cost_estimator": price} if kind == "max_cost_usd" else {kind: value}
+
 
 @clause("VALID-1")
 @pytest.mark.parametrize("kind", LIMIT_KINDS)
 def test_none_means_unlimited(trial, kind):
-    obs = trial.agent(Script.tool_calls(5), **{kind: None}).invoke()
+    obs = trial.agent(Script.tool_calls(5), **_with_estimator(kind, None)).invoke()
     trial.check(obs, calls=6, executions=5, stop="completed",
                 why=f"{kind}=None must mean unlimited, not zero and not a default")
 
@@ -23,7 +30,7 @@ def test_none_means_unlimited(trial, kind):
     [pytest.param(k, v, id=f"{k}-{label}") for k in LIMIT_KINDS for label, v in invalid_values(k)],
 )
 def test_invalid_limit_is_rejected_before_any_model_call(trial, kind, value):
-    built = trial.attempt(Script.endless_tools(), **{kind: value})
+    built = trial.attempt(Script.endless_tools(), **_with_estimator(kind, value))
     if built.error is not None:
         if not isinstance(built.error, (ValueError, TypeError)):
             trial.fail_text(
