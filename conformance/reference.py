@@ -95,9 +95,9 @@ class ReferenceAgent:
     """A tool-calling agent loop that enforces every limit of the native protocol.
 
     Before each model call the limits are checked against this invocation's counters; a reply
-    without tool calls is the final answer; every tool call a reply asks for is answered,
-    executed if admitted (known tool, under max_tool_calls, before the deadline) and refused
-    otherwise, at most max_parallel_tools at a time.
+    without tool calls is the final answer; every tool call a reply asks for is answered:
+    executed if admitted (a known tool, under max_tool_calls) and still before the deadline
+    when it would start, refused otherwise; at most max_parallel_tools run at a time.
     """
 
     def __init__(
@@ -139,9 +139,7 @@ class ReferenceAgent:
             turn = self.model.complete(self.messages, self._specs)
             if self._take(run, turn):
                 return self._finish(run, "end_turn")
-            admitted = [call for call in turn.tool_calls if self._admit(run, call)]
-            for call, output in zip(admitted, self._run_tools(admitted)):
-                self._answer(call, output)
+            self._run_tools(run, turn.tool_calls)
             if run.stop is not None:
                 break
         return self._finish(run, run.stop or stop)
@@ -160,9 +158,7 @@ class ReferenceAgent:
             turn = await self.model.acomplete(self.messages, self._specs)
             if self._take(run, turn):
                 return "end_turn"
-            admitted = [call for call in turn.tool_calls if self._admit(run, call)]
-            for call, output in zip(admitted, await self._arun_tools(admitted)):
-                self._answer(call, output)
+            await self._arun_tools(run, turn.tool_calls)
             if run.stop is not None:
                 return run.stop
         return stop
@@ -208,11 +204,8 @@ class ReferenceAgent:
         return not turn.tool_calls
 
     def _admit(self, run: _Run, call: ToolCall) -> bool:
-        """Decide whether ``call`` runs; a call that does not is answered here, with the reason."""
-        if self._timed_out(run):
-            run.stop = "timeout"
-            self._answer(call, "refused: the invocation timed out")
-        elif call.name not in self.tools:
+        """Decide whether ``call`` may run; one that may not is answered here, with the reason."""
+        if call.name not in self.tools:
             self._answer(call, f"error: no tool named {call.name!r}")
         elif self.max_tool_calls is not None and run.executions >= self.max_tool_calls:
             run.stop = run.stop or "max_tool_calls"
@@ -222,31 +215,48 @@ class ReferenceAgent:
             return True
         return False
 
-    def _run_tools(self, calls: list[ToolCall]) -> list[Any]:
-        """Outputs of ``calls`` in order: one by one, or on at most max_parallel_tools threads."""
+    def _run_tools(self, run: _Run, calls: Sequence[ToolCall]) -> None:
+        """Run and answer a reply's calls: one by one, or on at most max_parallel_tools threads."""
         if self.max_parallel_tools is None or len(calls) < 2:
-            return [self._execute(call) for call in calls]
+            for call in calls:
+                if self._admit(run, call):
+                    self._answer(call, self._execute(run, call))
+            return
+        admitted = [call for call in calls if self._admit(run, call)]
         with ThreadPoolExecutor(max_workers=self.max_parallel_tools) as pool:
-            return list(pool.map(self._execute, calls))
+            outputs = list(pool.map(lambda call: self._execute(run, call), admitted))
+        for call, output in zip(admitted, outputs):
+            self._answer(call, output)
 
-    async def _arun_tools(self, calls: list[ToolCall]) -> list[Any]:
+    async def _arun_tools(self, run: _Run, calls: Sequence[ToolCall]) -> None:
         if self.max_parallel_tools is None or len(calls) < 2:
-            return [await self._aexecute(call) for call in calls]
+            for call in calls:
+                if self._admit(run, call):
+                    self._answer(call, await self._aexecute(run, call))
+            return
+        admitted = [call for call in calls if self._admit(run, call)]
         gate = asyncio.Semaphore(self.max_parallel_tools)
 
-        async def gated(call: ToolCall) -> Any:
+        async def gated(call: ToolCall) -> None:
             async with gate:
-                return await self._aexecute(call)
+                self._answer(call, await self._aexecute(run, call))
 
-        return list(await asyncio.gather(*(gated(call) for call in calls)))
+        await asyncio.gather(*(gated(call) for call in admitted))
 
-    def _execute(self, call: ToolCall) -> Any:
+    def _execute(self, run: _Run, call: ToolCall) -> Any:
+        """The tool's output, or a refusal if the deadline passed before it could start."""
+        if self._timed_out(run):
+            run.stop = "timeout"
+            return "refused: the invocation timed out"
         try:
             return self.tools[call.name](**call.arguments)
         except Exception as exc:
             return f"error: {type(exc).__name__}: {exc}"
 
-    async def _aexecute(self, call: ToolCall) -> Any:
+    async def _aexecute(self, run: _Run, call: ToolCall) -> Any:
+        if self._timed_out(run):
+            run.stop = "timeout"
+            return "refused: the invocation timed out"
         try:
             return await self.tools[call.name].acall(**call.arguments)
         except Exception as exc:

@@ -231,6 +231,33 @@ class Trial:
                    why="the partial results the agent exposes must equal what the model really returned")
         self.check_transcript(obs)
 
+    def check_deadline(self, obs: Observed, timeout: float) -> None:
+        """Fail unless nothing started at or after start + ``timeout`` and the stop is a timeout,
+        not before the deadline. Notes whether the agent stopped cooperatively or pre-emptively."""
+        start, end = obs.clock_start, obs.clock_end
+        if start is None or end is None:
+            raise RuntimeError("check_deadline needs the frozen clock (trial.freeze())")
+        deadline = start + timeout
+        late = [f"model call #{c.index - obs.start + 1} started at +{c.started_at - start:g} s"
+                for c in obs.calls if c.started_at is not None and c.started_at >= deadline]
+        late += [f"tool execution {dict(e.arguments)} started at +{e.started_at - start:g} s"
+                 for e in obs.executions if e.started_at is not None and e.started_at >= deadline]
+        cut = any(not c.completed and c.turn.raises is None for c in obs.calls) or any(
+            isinstance(e.error, asyncio.CancelledError) for e in obs.executions)
+        self.note(f"timeout behaviour seen: {'pre-emptive' if cut else 'cooperative'}")
+        problems = [f"{what}, at or after the deadline (+{timeout:g} s)" for what in late]
+        if end < deadline:
+            problems.append(f"the invocation ended at +{end - start:g} s, before the deadline (+{timeout:g} s)")
+        if obs.outcome.stop != "timeout_seconds":
+            problems.append("the stop is not reported as a timeout")
+        if problems:
+            self.fail(obs, {"stop": "timeout_seconds"}, ["stop"] if obs.outcome.stop != "timeout_seconds" else [],
+                      "; ".join(problems))
+
+    def note(self, text: str) -> None:
+        """Report ``text`` under this clause in the summary: information, never a verdict."""
+        self.node.user_properties.append(("agent-info", f"{self.mode}: {text}"))
+
     # -- messages -----------------------------------------------------------------------------
     def fail(self, obs: Observed, expected: Mapping[str, Any], wrong: Iterable[str], why: str = "") -> None:
         facts = obs.facts()

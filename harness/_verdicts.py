@@ -23,6 +23,7 @@ class ClauseVerdict:
     skip_reasons: set[str] = field(default_factory=set)
     failures: list[str] = field(default_factory=list)
     first_failure: str = ""
+    info: set[str] = field(default_factory=set)
 
     @property
     def status(self) -> str:
@@ -56,6 +57,7 @@ class Verdicts:
             return
         clause, level = found
         v = self.by_clause.setdefault(clause, ClauseVerdict(clause, level))
+        v.info.update(text for key, text in report.user_properties if key == "agent-info")
         if report.skipped and report.when in ("setup", "call"):
             v.skipped += 1
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
@@ -79,7 +81,8 @@ class Verdicts:
             "implementation": self.header,
             "clauses": {
                 c: {"status": v.status, "level": v.level, "passed": v.passed, "failed": v.failed,
-                    "skipped": v.skipped, "skip_reasons": sorted(v.skip_reasons), "failures": v.failures, "first_failure": v.first_failure}
+                    "skipped": v.skipped, "skip_reasons": sorted(v.skip_reasons), "failures": v.failures, "first_failure": v.first_failure,
+                    "info": sorted(v.info)}
                 for c, v in sorted(self.by_clause.items())
             },
         }
@@ -103,6 +106,8 @@ class Verdicts:
             reasons = f"  ({'; '.join(sorted(v.skip_reasons))})" if v.status == "skipped" else ""
             tr.write_line(f"{v.status.upper():8} {clause:<14} {v.level:<6} {detail}{reasons}",
                           red=v.status == "failed", green=v.status == "passed", yellow=v.status == "skipped")
+            for text in sorted(v.info):
+                tr.write_line(f"{'':8} {'':<14} {'':<6} - {text}")
         c = self.counts()
         total = len(self.by_clause)
         tr.write_line(

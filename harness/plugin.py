@@ -57,6 +57,7 @@ def _inside(arg: str, root: Path) -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "clause(id, level='', text=''): the conformance clause a test checks")
+    config.addinivalue_line("markers", "watchdog(factor): give a slow clause factor times the --agent-timeout bound")
     spec = config.getoption("agent_impl") or config.getini("agent_impl")
     suite = suite_dir()
     if not spec:

@@ -7,7 +7,9 @@ advance them by their scripted latency, so a one-hour timeout is checked in mill
 The traps this module exists to avoid (each one hit in practice):
 - freezing at a modern date makes an asyncio timer due "now" unfireable (float rounding near
   1.7e9 s), so the clock starts near the epoch (1970-01-02);
-- pytest's and Hypothesis' own timers must keep real time: they are on the ignore list;
+- pytest's and Hypothesis' own timers must keep real time: they are on the ignore list (and
+  freezegun then gives real time to any caller with them a few frames up, so the clock reads
+  the freeze directly);
 - freezegun ticks in whole microseconds: every advance rounds *up* so that a timer scheduled
   ``latency`` seconds ahead is due once the clock has moved by ``latency``;
 - an agent's own ``asyncio.sleep`` would hang a frozen loop: :meth:`FrozenClock.new_event_loop`
@@ -17,6 +19,7 @@ The traps this module exists to avoid (each one hit in practice):
 from __future__ import annotations
 
 import asyncio
+import calendar
 import math
 import selectors
 import threading
@@ -31,7 +34,7 @@ __all__ = ["EPOCH", "IGNORED_MODULES", "FrozenClock", "frozen_clock"]
 #: Where frozen time starts: near the epoch, where float timestamps are exact to well below 1 us.
 EPOCH = "1970-01-02"
 #: Modules that keep reading real time: the test runner's timing and Hypothesis' deadlines.
-IGNORED_MODULES: tuple[str, ...] = ("_pytest.runner", "_pytest.timing", "_pytest.terminal", "hypothesis", "pluggy")
+IGNORED_MODULES: tuple[str, ...] = ("_pytest.runner", "_pytest.timing", "_pytest.terminal", "hypothesis")
 #: Real seconds a jumping loop waits for a worker thread before jumping the clock.
 _THREAD_GRACE = 0.01
 
@@ -57,9 +60,13 @@ class FrozenClock:
         self._lock = threading.Lock()
 
     def now(self) -> float:
-        import time
+        """The frozen ``time.monotonic()``, read from the freeze itself.
 
-        return time.monotonic()
+        Not through ``time.monotonic()``: freezegun hands real time to callers with an ignored
+        module (pytest's runner) a few frames up, and the harness is such a caller.
+        """
+        current = self._factory()
+        return calendar.timegm(current.timetuple()) + current.microsecond / 1e6
 
     def advance(self, seconds: float) -> None:
         us = _microseconds(seconds)

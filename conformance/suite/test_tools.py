@@ -1,0 +1,61 @@
+"""TOOLS-*, PAR-*: the tool-call cap and the parallel-tool cap, counted by the instrumented tools."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance import clause
+from mocks import Script, Turn
+
+from ._scenarios import USAGE
+
+
+@clause("TOOLS-1")
+@pytest.mark.parametrize("cap", [1, 3, 4])
+def test_at_most_m_executions_per_invocation(trial, cap):
+    obs = trial.agent(Script.endless_tools(usage=USAGE, parallel=2, cap=100), max_tool_calls=cap).invoke()
+    trial.check_oracle(obs, why=f"max_tool_calls={cap}: at most {cap} executions, and a refusal ends the invocation")
+
+
+@clause("TOOLS-2")
+@pytest.mark.parametrize("cap", [1, 3])
+def test_calls_past_the_cap_are_not_executed_but_answered(trial, cap):
+    obs = trial.agent(Script.endless_tools(usage=USAGE, parallel=2, cap=100), max_tool_calls=cap).invoke()
+    requested = [dict(c.arguments) for rec in obs.calls for c in rec.tool_calls]
+    executed = [dict(e.arguments) for e in obs.executions]
+    trial.check(obs, executions=cap, why="the first calls up to the cap run; the ones past it do not")
+    if executed != requested[:cap]:
+        trial.fail(obs, {}, [], f"executed {executed}, expected the first {cap} requested: {requested[:cap]}")
+    trial.check_transcript(obs)
+
+
+@clause("TOOLS-3")
+def test_calls_that_did_not_run_do_not_count(trial):
+    script = Script(then=Turn.tools("no_such_tool", "lookup", usage=USAGE), cap=100)
+    obs = trial.agent(script, max_tool_calls=2).invoke()
+    trial.check_oracle(obs, why="a call to a tool that does not exist was not executed, so it uses none of the cap")
+    trial.check_transcript(obs)
+
+
+def _parallel_script(width: int) -> Script:
+    return Script([Turn.tools(*(["lookup"] * width), usage=USAGE)] * 2 + [Turn.answer("done", USAGE)])
+
+
+@clause("PAR-1")
+@pytest.mark.parametrize("cap", [1, 2, 3])
+def test_never_more_than_p_executions_at_once(trial, cap):
+    tools = trial.tools(hold_until=cap + 1)
+    obs = trial.agent(_parallel_script(5), tools, max_parallel_tools=cap).invoke()
+    peak = tools[0].concurrency.peak
+    if peak > cap:
+        trial.fail(obs, {}, [], f"{peak} tool executions ran at once; max_parallel_tools={cap}")
+    trial.check(obs, stop="completed", executions=10)
+
+
+@clause("PAR-2")
+@pytest.mark.parametrize("cap", [1, 2])
+def test_a_wider_reply_still_gets_every_call_executed(trial, cap):
+    obs = trial.agent(_parallel_script(5), trial.tools(), max_parallel_tools=cap).invoke()
+    trial.check(obs, calls=3, executions=10, stop="completed",
+                why=f"a reply asking for 5 calls with max_parallel_tools={cap} runs them all, {cap} at a time")
+    trial.check_transcript(obs)
