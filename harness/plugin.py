@@ -14,6 +14,7 @@ import pytest
 
 from mocks import Script, ScriptedModel, Tool
 
+from ._guards import AgentHung, exit_past_stray_threads, network_blocked, watchdog
 from ._resolve import Implementation, ImplementationError, resolve
 from ._trial import Trial
 from ._verdicts import Verdicts
@@ -21,6 +22,9 @@ from ._verdicts import Verdicts
 __all__ = ["IMPL_KEY", "suite_dir"]
 
 IMPL_KEY = pytest.StashKey[Implementation]()
+HUNG_KEY = pytest.StashKey[bool]()
+#: Real seconds a conformance test may run: a scripted agent needs milliseconds.
+DEFAULT_AGENT_TIMEOUT = 5.0
 
 
 def suite_dir() -> Path | None:
@@ -46,6 +50,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="PATH",
         default=None,
         help="write the per-clause verdicts as JSON to PATH",
+    )
+    group.addoption(
+        "--agent-timeout",
+        dest="agent_timeout",
+        metavar="SECONDS",
+        type=float,
+        default=DEFAULT_AGENT_TIMEOUT,
+        help=f"real seconds a conformance test may take before its agent counts as hung "
+        f"(default {DEFAULT_AGENT_TIMEOUT:g}; 0 turns the watchdog off)",
     )
     parser.addini("agent_impl", "agent class or adapter (MODULE:ATTR) to run the conformance suite against", default="")
 
@@ -87,6 +100,46 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     if suite is not None and (collection_path == suite or suite in collection_path.parents):
         return True
     return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """Guard a conformance test: a watchdog against hangs, a wall against the network."""
+    if item.get_closest_marker("clause") is None or IMPL_KEY not in item.config.stash:
+        return (yield)
+    marker = item.get_closest_marker("watchdog")
+    seconds = item.config.getoption("agent_timeout") * (marker.kwargs.get("factor", 1) if marker else 1)
+    attempts: list[str] = []
+    try:
+        with network_blocked(attempts), watchdog(seconds, f"{item.nodeid}"):
+            result = yield
+    except AgentHung as hung:
+        item.config.stash[HUNG_KEY] = True
+        if attempts:
+            pytest.fail(_network_message(attempts), pytrace=False)
+        pytest.fail(str(hung), pytrace=False)
+    except BaseException:
+        if attempts:
+            pytest.fail(_network_message(attempts), pytrace=False)
+        raise
+    if attempts:
+        pytest.fail(_network_message(attempts), pytrace=False)
+    return result
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if session.config.stash.get(HUNG_KEY, False) and exit_past_stray_threads(int(exitstatus)):
+        session.config.get_terminal_writer().line(
+            "agent-limits: a hung agent left threads running; the process will exit without waiting for them"
+        )
+
+
+def _network_message(attempts: list[str]) -> str:
+    shown = "; ".join(dict.fromkeys(attempts))
+    return (
+        f"the adapter tried to reach the network ({shown}). An agent under test must talk only to the "
+        "scripted model it is given: one wired to a real model would spend money in a test run."
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:

@@ -1,0 +1,133 @@
+"""Guards around every conformance test: a watchdog against hangs, a wall against the network.
+
+The harness must never hang CI and never spend money: an agent that blocks or spins fails its
+test after a bounded real time and the run goes on; an agent that opens a network connection
+(wired to a real model, say) fails its test with a message that says so.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sys
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+__all__ = ["AgentHung", "NetworkBlocked", "exit_past_stray_threads", "network_blocked", "watchdog"]
+
+
+class AgentHung(BaseException):
+    """Raised into a test whose agent did not return in time.
+
+    A BaseException, so that an agent's ``except Exception`` cannot swallow it.
+    """
+
+
+class NetworkBlocked(ConnectionRefusedError):
+    """Raised by any attempt to open a network connection during a conformance test.
+
+    A ConnectionError, so that client libraries fail fast the way they do offline; the
+    attempt is recorded as well, so the test fails even if the agent swallows the error.
+    """
+
+
+@contextmanager
+def watchdog(seconds: float, what: str) -> Iterator[None]:
+    """Raise :class:`AgentHung` in the main thread if the block runs longer than ``seconds``.
+
+    Uses SIGALRM (real time, unaffected by frozen clocks): it interrupts a spinning loop and a
+    blocking wait alike. Outside the main thread, or where SIGALRM does not exist, it does
+    nothing and says so in the exception-free way: the block simply runs unguarded.
+    """
+    if seconds <= 0 or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def fire(signum: int, frame: Any) -> None:
+        raise AgentHung(
+            f"watchdog: {what} did not finish within {seconds:g} s of real time: the agent blocks or spins "
+            "without making progress (a scripted model answers at once, so no real wait is legitimate). "
+            "Raise the bound with --agent-timeout=SECONDS if this agent is just slow."
+        )
+
+    previous = signal.signal(signal.SIGALRM, fire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+_INET = (socket.AF_INET, socket.AF_INET6)
+
+
+@contextmanager
+def network_blocked(attempts: list[str]) -> Iterator[None]:
+    """Refuse every internet connection and name lookup in the block; record each attempt.
+
+    Local plumbing keeps working: Unix sockets and the socket pairs asyncio uses internally.
+    """
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+    real_getaddrinfo, real_create_connection = socket.getaddrinfo, socket.create_connection
+
+    def refuse(what: str) -> NetworkBlocked:
+        attempts.append(what)
+        return NetworkBlocked(f"network access is blocked during conformance tests: {what}")
+
+    def connect(self: socket.socket, address: Any) -> None:
+        if self.family in _INET:
+            raise refuse(f"connect to {address!r}")
+        return real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        if self.family in _INET:
+            raise refuse(f"connect to {address!r}")
+        return real_connect_ex(self, address)
+
+    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        raise refuse(f"name lookup of {host!r}:{port!r}")
+
+    def create_connection(address: Any, *args: Any, **kwargs: Any) -> Any:
+        raise refuse(f"connect to {address!r}")
+
+    socket.socket.connect = connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
+    socket.getaddrinfo = getaddrinfo  # type: ignore[assignment]
+    socket.create_connection = create_connection  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        socket.socket.connect = real_connect  # type: ignore[method-assign]
+        socket.socket.connect_ex = real_connect_ex  # type: ignore[method-assign]
+        socket.getaddrinfo = real_getaddrinfo  # type: ignore[assignment]
+        socket.create_connection = real_create_connection  # type: ignore[assignment]
+
+
+_exit_code: list[int] = []
+
+
+def exit_past_stray_threads(code: int) -> bool:
+    """If threads a hung agent left behind would block interpreter exit, exit with ``code`` anyway.
+
+    Python joins non-daemon threads (thread pools included) before it exits, so one agent
+    thread blocked forever would hang CI after every test already finished. The hard exit runs
+    at the start of that shutdown, after pytest has reported everything. The last session to
+    call this sets the code (the outermost one, when pytest runs pytest). True if armed.
+    """
+    stray = [t for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive() and not t.daemon]
+    if not stray:
+        return False
+    if not _exit_code:
+        threading._register_atexit(_hard_exit)  # type: ignore[attr-defined]
+        _exit_code.append(code)
+    _exit_code[0] = code
+    return True
+
+
+def _hard_exit() -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(_exit_code[0])
