@@ -20,7 +20,7 @@ from mocks import CallRecord, Concurrency, FrozenClock, Script, ScriptedModel, T
 from ._limits import ERROR, LIMIT_KINDS, describe_limits
 from ._resolve import Implementation
 from ._transcript import transcript_problems
-from .oracle import Expectation, expect_run, spent_limits
+from .oracle import Expectation, Tally, expect_run, spent_limits
 
 __all__ = ["Built", "Observed", "Subject", "Trial"]
 
@@ -306,18 +306,34 @@ class Trial:
 
     def _hints(self, obs: Observed, expected: Mapping[str, Any], facts: Mapping[str, Any]) -> list[str]:
         """Say which way a call count is wrong, in terms of the limits at the boundary."""
-        if "calls" not in expected or facts["calls"] == expected["calls"]:
+        if "calls" not in expected or not isinstance(expected["calls"], int) or facts["calls"] == expected["calls"]:
             return []
         want, got = expected["calls"], facts["calls"]
-        limits = obs.subject.limits
+        if want == 0:  # a rejection, not a limit, was expected to prevent the first call
+            return []
         at = min(want, got)
-        spent = obs.subject.model.usage_of(obs.calls[:at])
-        state = f"after {at} call(s) this invocation had spent {spent.total} tokens ({spent.output_tokens} output)"
+        tally = _tally(obs, at)
+        state = (f"after {at} call(s) this invocation had spent {tally.usage.total} tokens "
+                 f"({tally.usage.output_tokens} output)")
         if got > want:
-            hit = ", ".join(f"{k}={limits[k]!r}" for k in sorted(spent_limits(limits, at, spent))) or "a limit"
+            limits = obs.subject.limits
+            hit = ", ".join(f"{k}={limits[k]!r}" for k in sorted(spent_limits(limits, tally))) or "a limit"
             return [f"  the agent made {got - want} model call(s) more than allowed: {state}, "
                     f"so {hit} forbade call #{at + 1}"]
         return [f"  the agent stopped early: {state}, and no limit forbade call #{at + 1} yet"]
+
+
+def _tally(obs: Observed, calls: int) -> Tally:
+    """Ground truth after the first ``calls`` calls of ``obs``: usage, cost and clock time."""
+    done = obs.calls[:calls]
+    usage = obs.subject.model.usage_of(done)
+    estimator = obs.subject.limits.get("cost_estimator")
+    cost = sum(estimator(obs.subject.model.name, c.usage.input_tokens, c.usage.output_tokens,
+                         c.usage.cached_input_tokens) for c in done) if estimator else 0.0
+    elapsed = 0.0
+    if done and obs.clock_start is not None and done[-1].ended_at is not None:
+        elapsed = done[-1].ended_at - obs.clock_start
+    return Tally(calls=calls, usage=usage, cost=cost, elapsed=elapsed)
 
 
 def _matches(name: str, expected: Any, observed: Any) -> bool:

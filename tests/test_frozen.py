@@ -1,0 +1,94 @@
+"""Frozen clocks: hour-long waits in milliseconds, for sync pollers and asyncio agents alike."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mocks import Script, ScriptedModel, Tool, Turn, frozen_clock
+
+
+def test_sync_agents_see_the_model_latency_on_time_monotonic():
+    with frozen_clock() as clock:
+        model = ScriptedModel(Script([Turn.tools(latency=1800.0), Turn.answer(latency=1800.0)]), clock=clock)
+        start = time.monotonic()
+        model.complete([])
+        assert time.monotonic() - start == 1800.0
+        model.complete([])
+        assert time.monotonic() - start == 3600.0
+        assert [c.started_at - start for c in model.calls] == [0.0, 1800.0]
+
+
+def test_asyncio_timeout_fires_inside_a_slow_model_call_on_a_jumping_loop():
+    with frozen_clock() as clock:
+        model = ScriptedModel(Script(then=Turn.tools(latency=1000.0), cap=10), clock=clock)
+
+        async def agent() -> float:
+            start = time.monotonic()
+            try:
+                async with asyncio.timeout(3600):
+                    while True:
+                        await model.acomplete([])
+                        await asyncio.sleep(5)  # the agent's own sleep must not hang a frozen loop
+            except TimeoutError:
+                return time.monotonic() - start
+            raise AssertionError("unreachable")
+
+        loop = clock.new_event_loop()
+        try:
+            assert loop.run_until_complete(agent()) == 3600.0
+        finally:
+            loop.close()
+        assert [c.completed for c in model.calls] == [True, True, True, False]  # the 4th was cut at the deadline
+
+
+def test_wait_for_fires_on_a_plain_loop_because_the_mock_schedules_on_the_frozen_clock():
+    with frozen_clock() as clock:
+        model = ScriptedModel(Script([Turn.answer(latency=7200.0)]), clock=clock)
+
+        async def agent() -> str:
+            try:
+                await asyncio.wait_for(model.acomplete([]), timeout=3600)
+            except asyncio.TimeoutError:
+                return "timed out"
+            return "answered"
+
+        assert asyncio.run(agent()) == "timed out"
+        assert not model.calls[0].completed
+
+
+def test_concurrent_tool_latencies_overlap_on_a_jumping_loop():
+    with frozen_clock() as clock:
+        tool = Tool(latency=10.0, clock=clock)
+
+        async def three_at_once() -> float:
+            start = time.monotonic()
+            await asyncio.gather(*(tool.acall(query=str(i)) for i in range(3)))
+            return time.monotonic() - start
+
+        loop = clock.new_event_loop()
+        try:
+            assert loop.run_until_complete(three_at_once()) == 10.0
+        finally:
+            loop.close()
+        assert tool.peak_concurrency == 3
+
+
+def test_fractional_latencies_never_leave_a_timer_just_short_of_due():
+    with frozen_clock() as clock:
+        model = ScriptedModel(Script([Turn.answer(latency=1 / 3)]), clock=clock)
+        assert asyncio.run(model.acomplete([])).text == "done"
+
+
+@settings(max_examples=25, deadline=None)
+@given(latencies=st.lists(st.floats(min_value=0.001, max_value=5000, allow_nan=False), min_size=1, max_size=5))
+def test_frozen_clock_per_hypothesis_example(latencies):
+    with frozen_clock() as clock:
+        model = ScriptedModel(Script([Turn.tools(latency=x) for x in latencies]), clock=clock)
+        start = clock.now()
+        for _ in latencies:
+            model.complete([])
+        assert clock.now() - start >= sum(latencies) - 1e-6 * len(latencies)
