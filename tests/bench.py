@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from conformance.reference import ReferenceAgent  # noqa: E402
-from mocks import Script, ScriptedModel, Tool  # noqa: E402
+from mocks import Script, ScriptedModel, Tool, Turn, frozen_clock  # noqa: E402
 
 SIZES = (1_000, 2_500, 5_000, 10_000)
 
@@ -46,5 +46,31 @@ def long_runs() -> None:
     print("linear scaling: the last column stays near 1.0x (quadratic growth would reach ~10x at N=10,000)")
 
 
+def frozen_timeouts() -> None:
+    """Simulated seconds per real second: a one-hour timeout, checked on the frozen clock."""
+    print("\nfrozen-clock timeouts: timeout_seconds=3600, model replies take 1000 s, tools 50 s (best of 3)")
+    print(f"{'mode':<6}{'simulated s':>13}{'real ms':>10}{'ratio':>14}")
+    for mode in ("sync", "async"):
+        best = None
+        for _ in range(3):
+            real = time.perf_counter()
+            with frozen_clock() as clock:
+                model = ScriptedModel(Script(then=Turn.tools(latency=1000.0), cap=100), clock=clock)
+                agent = ReferenceAgent(model, [Tool(latency=50.0, clock=clock)], timeout_seconds=3600)
+                start = clock.now()
+                if mode == "sync":
+                    result = agent.invoke("go")
+                else:
+                    loop = clock.new_event_loop()
+                    result = loop.run_until_complete(agent.ainvoke("go"))
+                    loop.close()
+                simulated = clock.now() - start
+            real = time.perf_counter() - real
+            assert result.stop_reason == "timeout", result.stop_reason
+            best = min(best or real, real)
+        print(f"{mode:<6}{simulated:>13.0f}{best * 1e3:>10.2f}{simulated / best:>13,.0f}x")
+
+
 if __name__ == "__main__":
     long_runs()
+    frozen_timeouts()

@@ -1,0 +1,37 @@
+"""The examples people copy must run: README code blocks and module docstring examples."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import conformance.reference
+import mocks
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def readme_examples() -> list[str]:
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
+    return [b for b in blocks if "): ..." not in b]  # protocol sketches have "...": bodies
+
+
+def docstring_example(module: object) -> str:
+    """The indented example block of a module docstring."""
+    doc = module.__doc__ or ""
+    match = re.search(r"\n\n((?:    .*\n|\n)+)", doc)
+    assert match, f"{module.__name__} has no example in its docstring"
+    return textwrap.dedent(match.group(1))
+
+
+@pytest.mark.parametrize("code", readme_examples(), ids=lambda c: c.splitlines()[0][:40])
+def test_readme_example_runs(code):
+    exec(compile(code, "README.md", "exec"), {})
+
+
+@pytest.mark.parametrize("module", [mocks, conformance.reference], ids=lambda m: m.__name__)
+def test_docstring_example_runs(module):
+    exec(compile(docstring_example(module), module.__name__, "exec"), {})
