@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 AGENT  ?= conformance.reference:ReferenceAgent
 STAMP  := $(VENV)/.installed
 
-.PHONY: conformance test bench venv clean
+.PHONY: conformance test bench mutants venv clean
 
 venv: $(STAMP)
 
@@ -22,6 +22,10 @@ conformance: $(STAMP)
 ## Everything the project checks.
 test: $(STAMP)
 	$(PY) -m pytest -q tests
+
+## The mutant catalogue: every known-buggy agent must be caught; prints killed/total.
+mutants: $(STAMP)
+	$(PY) tests/mutation_score.py
 
 ## Benchmarks: scaling figures, measured in one run (never asserted by tests).
 bench: $(STAMP)

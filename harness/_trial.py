@@ -85,33 +85,26 @@ class Subject:
         self.tools = tools
         self.agent = agent
         self.invocations: list[Observed] = []
-        self._loop: asyncio.AbstractEventLoop | None = None
 
     def executions(self) -> list[ToolExecution]:
         return [e for t in self.tools for e in t.executions]
 
     def invoke(self, prompt: str = PROMPT) -> Observed:
         """Run one invocation on the trial's path (sync or async) and observe it."""
-        start, done = len(self.model.calls), len(self.executions())
-        adapter = self.trial.adapter
+        return self.trial.invoke_together([self], prompt)[0]
+
+    def _before(self) -> tuple[int, int, float | None]:
         clock = self.trial.clock
-        clock_start = clock.now() if clock is not None else None
-        if self.trial.mode == "async":
-            if self._loop is None:
-                self._loop = clock.new_event_loop() if clock is not None else asyncio.new_event_loop()
-            outcome = self._loop.run_until_complete(adapter.arun(self.agent, prompt))
-        else:
-            outcome = adapter.run(self.agent, prompt)
+        return len(self.model.calls), len(self.executions()), clock.now() if clock is not None else None
+
+    def _observe(self, before: tuple[int, int, float | None], outcome: Any) -> Observed:
+        start, done, clock_start = before
+        clock = self.trial.clock
         obs = Observed(self, len(self.invocations) + 1, start, outcome,
                        self.model.calls[start:], self.executions()[done:],
                        clock_start, clock.now() if clock is not None else None)
         self.invocations.append(obs)
         return obs
-
-    def close(self) -> None:
-        if self._loop is not None:
-            self._loop.close()
-            self._loop = None
 
 
 @dataclass
@@ -136,8 +129,8 @@ class Trial:
         self.level: str = marker.kwargs.get("level", "") if marker else ""
         self.text: str = marker.kwargs.get("text", "") if marker else ""
         self.clock: FrozenClock | None = None
-        self._subjects: list[Subject] = []
         self._stack = ExitStack()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     # -- building -----------------------------------------------------------------------------
     def require(self, *kinds: str) -> None:
@@ -187,13 +180,25 @@ class Trial:
             agent = self.adapter.build(model, tool_list, dict(limits))
         except Exception as exc:
             return Built(model, None, exc)
-        subject = Subject(self, script, dict(limits), model, tool_list, agent)
-        self._subjects.append(subject)
-        return Built(model, subject, None)
+        return Built(model, Subject(self, script, dict(limits), model, tool_list, agent), None)
+
+    def invoke_together(self, subjects: Sequence[Subject], prompt: str = PROMPT) -> list[Observed]:
+        """Invoke several agents at once: concurrently on one event loop on the async path,
+        one after another on the sync path (threads would share the frozen clock's ticks)."""
+        if self.mode == "sync":
+            return [s._observe(s._before(), self.adapter.run(s.agent, prompt)) for s in subjects]
+        if self._loop is None:
+            self._loop = self.clock.new_event_loop() if self.clock is not None else asyncio.new_event_loop()
+        befores = [s._before() for s in subjects]
+        async def together() -> list[Any]:
+            return list(await asyncio.gather(*(self.adapter.arun(s.agent, prompt) for s in subjects)))
+
+        outcomes = self._loop.run_until_complete(together())
+        return [s._observe(b, o) for s, b, o in zip(subjects, befores, outcomes)]
 
     def close(self) -> None:
-        for s in self._subjects:
-            s.close()
+        if self._loop is not None:
+            self._loop.close()
         self._stack.close()
 
     # -- judging ------------------------------------------------------------------------------

@@ -60,6 +60,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help=f"real seconds a conformance test may take before its agent counts as hung "
         f"(default {DEFAULT_AGENT_TIMEOUT:g}; 0 turns the watchdog off)",
     )
+    group.addoption(
+        "--clause",
+        dest="clauses",
+        metavar="ID",
+        action="append",
+        default=[],
+        help="run only the conformance tests of this clause (repeatable), e.g. --clause=TOKENS-1",
+    )
     parser.addini("agent_impl", "agent class or adapter (MODULE:ATTR) to run the conformance suite against", default="")
 
 
@@ -90,6 +98,25 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     if suite is not None and not any(_inside(a, suite) for a in config.args):
         config.args.append(str(suite))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``--clause ID``: keep only the conformance tests of those clauses."""
+    wanted = set(config.getoption("clauses"))
+    if not wanted:
+        return
+    keep, drop, known = [], [], set()
+    for item in items:
+        marker = item.get_closest_marker("clause")
+        if marker is not None:
+            known.add(marker.args[0])
+        (keep if marker is None or marker.args[0] in wanted else drop).append(item)
+    unknown = sorted(wanted - known)
+    if unknown:
+        raise pytest.UsageError(f"--clause: no test for {', '.join(unknown)}; clauses: {', '.join(sorted(known))}")
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:

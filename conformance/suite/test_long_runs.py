@@ -21,6 +21,6 @@ def test_a_thousand_turns_end_normally_at_the_limit(trial):
         trial.note(f"per-turn cost: {first * 1e6:.0f} us over turns 1-100, {last * 1e6:.0f} us over "
                    f"turns {len(calls) - 100}-{len(calls)}")
     if obs.outcome.stop == "error":
-        trial.fail(obs, {"calls": TURNS, "stop": "max_turns"}, ["stop"],
+        trial.fail(obs, {"calls": TURNS, "stop": "max_turns"}, ["calls", "stop"],
                    why=f"the agent broke at turn {len(calls)} of {TURNS}")
     trial.check(obs, calls=TURNS, stop="max_turns")

@@ -1,0 +1,39 @@
+"""Running the conformance suite against an implementation and reading its per-clause verdicts."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Iterable
+
+from ._base import Mutant
+
+__all__ = ["ROOT", "survived", "verdicts"]
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def verdicts(spec: str, clauses: Iterable[str] = ()) -> dict[str, dict]:
+    """Per-clause verdicts of the bundled suite against ``spec`` (only ``clauses``, if given).
+
+    Runs in a fresh interpreter, so no mutant's state (class attributes, imports) leaks into
+    the next one.
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "verdicts.json"
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--agent-impl={spec}",
+                   f"--conformance-report={report}", *(f"--clause={c}" for c in sorted(clauses)),
+                   str(ROOT / "conformance" / "suite")]
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+        if not report.exists():
+            raise RuntimeError(f"no verdicts from {' '.join(command)}:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
+        return json.loads(report.read_text())["clauses"]
+
+
+def survived(mutant: Mutant) -> set[str]:
+    """The clauses named for ``mutant`` that did not fail against it (empty: killed)."""
+    found = verdicts(mutant.spec, mutant.killed_by)
+    return {c for c in mutant.killed_by if found.get(c, {}).get("status") != "failed"}
