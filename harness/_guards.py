@@ -15,7 +15,11 @@ import threading
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-__all__ = ["AgentHung", "NetworkBlocked", "exit_past_stray_threads", "network_blocked", "watchdog"]
+__all__ = ["DEFAULT_AGENT_TIMEOUT", "AgentHung", "NetworkBlocked", "exit_past_stray_threads", "network_blocked", "watchdog"]
+
+
+#: Real seconds one call into an agent may take: a scripted agent needs milliseconds.
+DEFAULT_AGENT_TIMEOUT = 5.0
 
 
 class AgentHung(BaseException):

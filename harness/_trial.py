@@ -17,6 +17,7 @@ import pytest
 
 from mocks import CallRecord, Concurrency, FrozenClock, Script, ScriptedModel, Tool, ToolExecution, Usage, frozen_clock
 
+from ._guards import DEFAULT_AGENT_TIMEOUT, watchdog
 from ._limits import ERROR, LIMIT_KINDS, describe_limits
 from ._resolve import Implementation
 from ._transcript import transcript_problems
@@ -76,15 +77,19 @@ class Observed:
 class Subject:
     """An agent under test together with the scripted model and tools it was built on."""
 
-    def __init__(self, trial: Trial, script: Script, limits: dict[str, Any], model: ScriptedModel,
-                 tools: list[Tool], agent: Any) -> None:
+    def __init__(self, trial: Trial, limits: dict[str, Any], model: ScriptedModel, tools: list[Tool],
+                 agent: Any) -> None:
         self.trial = trial
-        self.script = script
         self.limits = limits
         self.model = model
         self.tools = tools
         self.agent = agent
         self.invocations: list[Observed] = []
+
+    @property
+    def script(self) -> Script:
+        """What the model says: its current script (stateful tests extend it)."""
+        return self.model.script
 
     def executions(self) -> list[ToolExecution]:
         return [e for t in self.tools for e in t.executions]
@@ -177,24 +182,41 @@ class Trial:
         model = ScriptedModel(script, limits=limits, clock=self.clock)
         tool_list = list(tools) if tools is not None else self.tools()
         try:
-            agent = self.adapter.build(model, tool_list, dict(limits))
+            with self.guarded("building the agent"):
+                agent = self.adapter.build(model, tool_list, dict(limits))
         except Exception as exc:
             return Built(model, None, exc)
-        return Built(model, Subject(self, script, dict(limits), model, tool_list, agent), None)
+        return Built(model, Subject(self, dict(limits), model, tool_list, agent), None)
 
     def invoke_together(self, subjects: Sequence[Subject], prompt: str = PROMPT) -> list[Observed]:
         """Invoke several agents at once: concurrently on one event loop on the async path,
         one after another on the sync path (threads would share the frozen clock's ticks)."""
         if self.mode == "sync":
-            return [s._observe(s._before(), self.adapter.run(s.agent, prompt)) for s in subjects]
+            observed = []
+            for s in subjects:
+                before = s._before()
+                with self.guarded(f"invocation #{len(s.invocations) + 1}"):
+                    outcome = self.adapter.run(s.agent, prompt)
+                observed.append(s._observe(before, outcome))
+            return observed
         if self._loop is None:
             self._loop = self.clock.new_event_loop() if self.clock is not None else asyncio.new_event_loop()
         befores = [s._before() for s in subjects]
+
         async def together() -> list[Any]:
             return list(await asyncio.gather(*(self.adapter.arun(s.agent, prompt) for s in subjects)))
 
-        outcomes = self._loop.run_until_complete(together())
+        with self.guarded(f"invocation #{len(subjects[0].invocations) + 1}"):
+            outcomes = self._loop.run_until_complete(together())
         return [s._observe(b, o) for s, b, o in zip(subjects, befores, outcomes)]
+
+    def guarded(self, what: str) -> Any:
+        """A watchdog for one call into the agent: ``--agent-timeout`` real seconds (times the
+        test's ``watchdog(factor=...)`` marker), so a hung agent fails this test, not the run."""
+        marker = self.node.get_closest_marker("watchdog")
+        factor = marker.kwargs.get("factor", 1) if marker else 1
+        seconds = self.node.config.getoption("agent_timeout", DEFAULT_AGENT_TIMEOUT) * factor
+        return watchdog(seconds, f"{what} of the agent ({self.mode} path) in {self.node.nodeid}")
 
     def close(self) -> None:
         if self._loop is not None:

@@ -114,14 +114,15 @@ def expect_run(
             return done(frozenset({COMPLETED, "timeout_seconds"} if late else {COMPLETED}))
         capped = timed_out = False
         for call in turn.tool_calls:
-            if deadline is not None and t.elapsed >= deadline:
-                timed_out = True
-            elif known_tools is not None and call.name not in known_tools:
+            late = deadline is not None and t.elapsed >= deadline
+            timed_out |= late
+            if known_tools is not None and call.name not in known_tools:
                 continue
-            elif cap is not None and t.executions >= cap:
+            over = cap is not None and t.executions >= cap
+            if over:  # refused by the cap (maybe by the deadline too: either stop is accepted)
                 capped = True
                 refused += 1
-            else:
+            elif not late:
                 t.executions += 1
                 t.elapsed += tool_latency
         if capped or timed_out:

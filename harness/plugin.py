@@ -14,7 +14,7 @@ import pytest
 
 from mocks import Script, ScriptedModel, Tool
 
-from ._guards import AgentHung, exit_past_stray_threads, network_blocked, watchdog
+from ._guards import DEFAULT_AGENT_TIMEOUT, AgentHung, exit_past_stray_threads, network_blocked
 from ._resolve import Implementation, ImplementationError, resolve
 from ._trial import Trial
 from ._verdicts import Verdicts
@@ -23,8 +23,6 @@ __all__ = ["IMPL_KEY", "suite_dir"]
 
 IMPL_KEY = pytest.StashKey[Implementation]()
 HUNG_KEY = pytest.StashKey[bool]()
-#: Real seconds a conformance test may run: a scripted agent needs milliseconds.
-DEFAULT_AGENT_TIMEOUT = 5.0
 
 
 def suite_dir() -> Path | None:
@@ -57,7 +55,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="SECONDS",
         type=float,
         default=DEFAULT_AGENT_TIMEOUT,
-        help=f"real seconds a conformance test may take before its agent counts as hung "
+        help=f"real seconds one call into the agent may take before it counts as hung "
         f"(default {DEFAULT_AGENT_TIMEOUT:g}; 0 turns the watchdog off)",
     )
     group.addoption(
@@ -131,14 +129,13 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    """Guard a conformance test: a watchdog against hangs, a wall against the network."""
+    """Guard a conformance test with a wall against the network (the watchdog guards each call
+    into the agent: see :meth:`harness.Trial.guarded`)."""
     if item.get_closest_marker("clause") is None or IMPL_KEY not in item.config.stash:
         return (yield)
-    marker = item.get_closest_marker("watchdog")
-    seconds = item.config.getoption("agent_timeout") * (marker.kwargs.get("factor", 1) if marker else 1)
     attempts: list[str] = []
     try:
-        with network_blocked(attempts), watchdog(seconds, f"{item.nodeid}"):
+        with network_blocked(attempts):
             result = yield
     except AgentHung as hung:
         item.config.stash[HUNG_KEY] = True

@@ -110,6 +110,15 @@ class ScriptedModel:
         await wait_latency(record.turn.latency, self.clock)
         return self._end(record)
 
+    def extend(self, turns: Sequence[Turn]) -> None:
+        """Append ``turns`` to a finite script: what the next invocations will hear.
+
+        For stateful tests that decide what the model says one invocation at a time.
+        """
+        if self.script.endless:
+            raise ValueError("cannot extend an endless script")
+        self.script = Script([*self.script.turns, *turns])
+
     # -- reading the log --------------------------------------------------------------------
     @property
     def usage(self) -> Usage:

@@ -71,6 +71,24 @@ def frozen_timeouts() -> None:
         print(f"{mode:<6}{simulated:>13.0f}{best * 1e3:>10.2f}{simulated / best:>13,.0f}x")
 
 
+def full_suite() -> None:
+    """Real seconds for the whole bundled suite, properties included, at the CI profile."""
+    import os
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+               "--agent-impl=conformance.reference:ReferenceAgent", str(root / "conformance" / "suite")]
+    began = time.perf_counter()
+    done = subprocess.run(command, cwd=root, capture_output=True, text=True, env={**os.environ, "CI": "true"})
+    took = time.perf_counter() - began
+    summary = [line for line in done.stdout.splitlines() if line.startswith("clauses:") or " passed" in line]
+    print(f"\nfull conformance suite vs the reference agent, CI profile: {took:.1f} s real")
+    for line in summary[-2:]:
+        print(f"  {line}")
+
+
 if __name__ == "__main__":
     long_runs()
     frozen_timeouts()
+    full_suite()

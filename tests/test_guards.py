@@ -71,8 +71,9 @@ def test_a_hanging_agent_fails_within_the_bound_and_the_run_goes_on(bad, agent):
     # Sleeper hangs on both paths; the others only on the sync path (their async path is the reference)
     result.assert_outcomes(failed=6 if agent == "Sleeper" else 3, passed=0 if agent == "Sleeper" else 3)
     result.stdout.fnmatch_lines([
-        "watchdog: *test_exactly_n_calls_when_the_model_keeps_asking_for_tools[[]sync-1[]] did not finish "
-        "within 0.5 s of real time: the agent blocks or spins*--agent-timeout=SECONDS*",
+        "watchdog: invocation #1 of the agent (sync path) in *test_exactly_n_calls_when_the_model_keeps_asking_"
+        "for_tools[[]sync-1[]] did not finish within 0.5 s of real time: the agent blocks or spins*"
+        "--agent-timeout=SECONDS*",
         "FAILED   TURNS-1 *",
     ])
     assert took < 45, f"the run took {took:.1f} s: the watchdog did not bound it"

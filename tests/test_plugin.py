@@ -58,14 +58,14 @@ def test_option_runs_the_bundled_suite_and_reports_by_clause(pytester):
 
 def test_ini_key_selects_the_implementation(pytester):
     pytester.makeini(f"[pytest]\nagent_impl = {REFERENCE}\n")
-    result = run(pytester)
+    result = run(pytester, "--clause=TURNS-1")
     result.stdout.fnmatch_lines(["agent-impl: conformance.reference:ReferenceAgent*", "clauses: * passed, 0 failed*"])
     assert result.ret == 0
 
 
 def test_command_line_wins_over_the_ini_key(agents):
     agents.makeini("[pytest]\nagent_impl = myagents:DoesNotExist\n")
-    result = run(agents, "--agent-impl=myagents:TurnsOnly")
+    result = run(agents, "--agent-impl=myagents:TurnsOnly", "--clause=TURNS-1")
     result.stdout.fnmatch_lines(["agent-impl: myagents:TurnsOnly*"])
     assert result.ret == 0
 
@@ -125,7 +125,8 @@ def test_an_import_error_inside_the_module_is_shown(pytester):
 
 def test_unsupported_limit_is_skipped_with_its_name_never_passed(agents, tmp_path):
     report = tmp_path / "verdicts.json"
-    result = run(agents, "--agent-impl=myagents:TurnsOnly", f"--conformance-report={report}", "-rs")
+    result = run(agents, "--agent-impl=myagents:TurnsOnly", f"--conformance-report={report}", "-rs",
+                 "--clause=TOKENS-1", "--clause=OUTPUT-1", "--clause=TURNS-1")
     assert result.ret == 0
     verdicts = json.loads(report.read_text())["clauses"]
     assert verdicts["TOKENS-1"]["status"] == "skipped"
@@ -141,7 +142,7 @@ def test_unsupported_limit_is_skipped_with_its_name_never_passed(agents, tmp_pat
 
 def test_missing_async_path_is_skipped_not_passed(agents, tmp_path):
     report = tmp_path / "verdicts.json"
-    result = run(agents, "--agent-impl=myagents:SyncOnly", f"--conformance-report={report}")
+    result = run(agents, "--agent-impl=myagents:SyncOnly", f"--conformance-report={report}", "--clause=TURNS-1")
     assert result.ret == 0
     turns = json.loads(report.read_text())["clauses"]["TURNS-1"]
     assert (turns["passed"], turns["skipped"]) == (3, 3)
@@ -152,11 +153,11 @@ def test_a_broken_agent_fails_with_clause_limits_script_and_rerun_command(pytest
     from harness.plugin import suite_dir
 
     case = f"{suite_dir()}/test_tokens.py::test_total_token_budget_stops_at_the_exact_boundary[sync-even-boundary=30]"
-    result = run(pytester, "--agent-impl=tests.mutants._catalogue:BudgetGreaterThan", case)
+    result = run(pytester, "--agent-impl=tests.mutants.budgets:BudgetGreaterThan", case)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     result.stdout.fnmatch_lines([
         "[[]TOKENS-1[]] (MUST) With max_token_budget=B the agent checks input+output tokens*",
-        "  implementation: tests.mutants._catalogue:BudgetGreaterThan via native protocol*, sync path",
+        "  implementation: tests.mutants.budgets:BudgetGreaterThan via native protocol*, sync path",
         "  limits: max_token_budget=30",
         "  script: 4x [[]tool lookup; 7in+3out[]] -> then [[]tool lookup; 7in+3out[]] forever (cap 1000 calls)",
         "*expected*observed",
@@ -165,7 +166,7 @@ def test_a_broken_agent_fails_with_clause_limits_script_and_rerun_command(pytest
         "    stop *max_token_budget *max_token_budget",
         "  the agent made 1 model call(s) more than allowed: after 3 call(s) this invocation had spent 30 tokens*"
         "so max_token_budget=30 forbade call #4",
-        "  re-run: pytest --agent-impl=tests.mutants._catalogue:BudgetGreaterThan '*test_tokens.py::"
+        "  re-run: pytest --agent-impl=tests.mutants.budgets:BudgetGreaterThan '*test_tokens.py::"
         "test_total_token_budget_stops_at_the_exact_boundary[[]sync-even-boundary=30[]]'",
         "FAILED   TOKENS-1 *",
     ])
@@ -188,3 +189,11 @@ def test_adapter_needs_an_impl(agent_adapter):
     result = run(pytester)
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*this test needs an implementation: run pytest with --agent-impl=MODULE:ATTR*"])
+
+
+def test_clause_option_selects_and_rejects_unknown_ids(pytester):
+    result = run(pytester, f"--agent-impl={REFERENCE}", "--clause=TOKENS-1")
+    result.stdout.fnmatch_lines(["PASSED   TOKENS-1 *", "clauses: 1 passed, 0 failed, 0 skipped (of 1)"])
+    result = run(pytester, f"--agent-impl={REFERENCE}", "--clause=TOKENS-9")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--clause: no test for TOKENS-9; clauses: BYTES-1, *"])

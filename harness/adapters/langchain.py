@@ -66,6 +66,9 @@ class LangChainAgent:
     config: dict[str, Any]
     model: ScriptedChatModel
     middleware: list[Any] = field(default_factory=list)
+    #: LangGraph's ``durability``: "exit" writes the thread's checkpoint when the run ends (also
+    #: on an error), not after every step, which keeps long runs from paying a copy per step.
+    durability: str = "exit"
 
     def messages(self) -> list[BaseMessage]:
         """The whole conversation of this agent's thread, across invocations."""
@@ -105,7 +108,9 @@ class LangChainAdapter(Adapter):
         before = len(agent.messages())
         usage = UsageMetadataCallbackHandler()
         try:
-            result = agent.graph.invoke({"messages": [HumanMessage(prompt)]}, self._config(agent, usage))
+            result = agent.graph.invoke(
+                {"messages": [HumanMessage(prompt)]}, self._config(agent, usage), durability=agent.durability
+            )
         except Exception as exc:  # the framework's error is an outcome, with the partial state kept
             return self.outcome(agent.messages()[before:], usage, error=exc)
         return self.outcome(result["messages"][before:], usage, raw=result)
@@ -114,7 +119,9 @@ class LangChainAdapter(Adapter):
         before = len(await agent.amessages())
         usage = UsageMetadataCallbackHandler()
         try:
-            result = await agent.graph.ainvoke({"messages": [HumanMessage(prompt)]}, self._config(agent, usage))
+            result = await agent.graph.ainvoke(
+                {"messages": [HumanMessage(prompt)]}, self._config(agent, usage), durability=agent.durability
+            )
         except Exception as exc:
             return self.outcome((await agent.amessages())[before:], usage, error=exc)
         return self.outcome(result["messages"][before:], usage, raw=result)

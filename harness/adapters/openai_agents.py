@@ -20,7 +20,7 @@ The conversation continues across invocations of one built agent (the next input
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Mapping, Sequence
 
 from agents import (
@@ -40,7 +40,7 @@ from openai.types.responses import ResponseFunctionToolCall, ResponseOutputMessa
 from mocks import ScriptedModel, Tool, Usage
 from mocks.openai_agents import AgentsScriptedModel, agents_tools
 
-from .._limits import COMPLETED, ERROR
+from .._limits import COMPLETED, ERROR, LIMIT_KINDS
 from ..adapter import Adapter, Message, Outcome
 
 __all__ = ["AgentsRun", "OpenAIAgentsAdapter", "adapter_for"]
@@ -68,23 +68,30 @@ class OpenAIAgentsAdapter(Adapter):
     name = "openai-agents"
     capabilities = frozenset({"max_turns", "max_parallel_tools"})
 
-    def __init__(self, template: Any = Agent) -> None:
+    def __init__(self, template: Any = Agent, run_config: RunConfig | None = None) -> None:
         #: ``agents.Agent`` (or a subclass) to instantiate, or an Agent instance to clone.
         self.template = template
+        #: The ``RunConfig`` every run starts from (the SDK defaults, tracing off, unless given):
+        #: how to test an agent configured the way your application runs it.
+        self.run_config = run_config if run_config is not None else RunConfig()
 
     def build(self, model: ScriptedModel, tools: Sequence[Tool], limits: Mapping[str, Any]) -> AgentsRun:
-        unknown = set(limits) - self.capabilities
+        unknown = sorted(k for k in limits if k not in LIMIT_KINDS and k != "cost_estimator")
         if unknown:
-            raise TypeError(f"openai-agents has no knob for {sorted(unknown)}")
+            raise KeyError(f"not canonical limit kinds: {unknown}")
+        lacking = sorted(k for k, v in limits.items() if k in LIMIT_KINDS and k not in self.capabilities and v is not None)
+        if lacking:
+            raise ValueError(f"the OpenAI Agents SDK has no knob for {', '.join(lacking)}; the adapter does not emulate one")
         dialect, wrapped = AgentsScriptedModel(model), agents_tools(tools)
         if inspect.isclass(self.template):
             agent = self.template(name="conformance", instructions="Use the tools.", model=dialect, tools=wrapped)
         else:
             agent = self.template.clone(model=dialect, tools=wrapped)
-        config = RunConfig(tracing_disabled=True)
+        config = replace(self.run_config, tracing_disabled=True)  # no trace export: nothing leaves the process
         if "max_parallel_tools" in limits:
             # Passed through as given: ToolExecutionConfig does its own validation (or not).
-            config.tool_execution = ToolExecutionConfig(max_function_tool_concurrency=limits["max_parallel_tools"])
+            config.tool_execution = replace(config.tool_execution or ToolExecutionConfig(),
+                                            max_function_tool_concurrency=limits["max_parallel_tools"])
         return AgentsRun(agent, limits.get("max_turns"), config)
 
     def run(self, agent: AgentsRun, prompt: str) -> Outcome:
@@ -126,7 +133,16 @@ class OpenAIAgentsAdapter(Adapter):
 
     def describe(self) -> str:
         what = self.template.__qualname__ if inspect.isclass(self.template) else f"instance of {type(self.template).__qualname__}"
-        return f"openai-agents ({what}) via Runner.run_sync/Runner.run"
+        changed = _changed_settings(self.run_config)
+        return f"openai-agents ({what}) via Runner.run_sync/Runner.run" + (f", RunConfig({changed})" if changed else "")
+
+
+def _changed_settings(config: RunConfig) -> str:
+    """The RunConfig fields set away from their defaults, for the report header."""
+    default = RunConfig()
+    return ", ".join(f"{f.name}={getattr(config, f.name)!r}" for f in fields(config)
+                     if f.name not in ("model_provider", "tracing_disabled")
+                     and getattr(config, f.name) != getattr(default, f.name))
 
 
 # -- transcript ------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from mocks import Turn, Usage
 from ._base import mutant
 
 
-@mutant("RESET-1", bug="counters live on the agent and are never reset between invocations")
+@mutant("RESET-1", "STATE-1", bug="counters live on the agent and are never reset between invocations")
 class CountersNotReset(ReferenceAgent):
     def _start(self, prompt: str) -> _Run:
         fresh = super()._start(prompt)

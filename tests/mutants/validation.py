@@ -33,7 +33,7 @@ class ZeroBudgetAccepted(ReferenceAgent):
             self.max_token_budget = 0
 
 
-@mutant("VALID-2", bug="bool and float limits are accepted (True as 1, 1.5 as 1, 2.0 as 2)")
+@mutant("VALID-2", "PROP-2", bug="bool and float limits are accepted (True as 1, 1.5 as 1, 2.0 as 2)")
 class BoolAndFloatAccepted(ReferenceAgent):
     supported_limits = LIMIT_KINDS
 

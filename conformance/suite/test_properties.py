@@ -1,0 +1,99 @@
+"""PROP-*, STATE-1: random scripts and limits against the oracle, and many invocations in a row.
+
+The strategies live in ``mocks.strategies``. Under ``CI`` the examples are derandomized and
+bounded (profile ``agent-limits-ci``), so a CI run is reproducible.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+
+from conformance import clause
+from harness import Observed, transcript_problems
+from harness.oracle import EXHAUSTED
+from mocks import Script
+from mocks.strategies import invalid_limit_values, limits, price, scripts, segments
+
+PROFILE = settings.get_profile("agent-limits-ci" if os.environ.get("CI") else "agent-limits-dev")
+#: The limits these properties draw; parallel and output-byte caps never change the counts.
+KINDS = ("max_turns", "max_token_budget", "max_output_tokens", "max_tool_calls", "max_parallel_tools",
+         "max_cost_usd", "timeout_seconds", "max_output_bytes")
+
+
+def supported(trial) -> list[str]:
+    kinds = [k for k in KINDS if k in trial.adapter.capabilities]
+    if not kinds:
+        pytest.skip("implementation supports none of the limits these properties draw")
+    return kinds
+
+
+@clause("PROP-1")
+@settings(PROFILE)
+@given(data=st.data())
+def test_any_script_and_any_valid_limits_match_the_oracle(trial, data):
+    timed = "timeout_seconds" in supported(trial) and data.draw(st.booleans(), label="timed")
+    script = data.draw(scripts(timed=timed), label="script")
+    chosen = data.draw(limits([k for k in supported(trial) if timed or k != "timeout_seconds"], script), label="limits")
+    subject = trial.agent(script, **chosen)
+    assume(EXHAUSTED not in Observed(subject, 1, 0, None, [], []).expectation().stops)
+    obs = subject.invoke()
+    trial.check_oracle(obs, why="the number of model calls, tool executions and the stop follow from script and limits")
+    trial.check_transcript(obs)
+
+
+@clause("PROP-2")
+@settings(PROFILE)
+@given(data=st.data())
+def test_any_invalid_value_is_rejected_before_any_model_call(trial, data):
+    kind = data.draw(st.sampled_from(supported(trial)), label="kind")
+    value = data.draw(invalid_limit_values(kind), label="value")
+    extra = {"cost_estimator": price} if kind == "max_cost_usd" else {}
+    built = trial.attempt(Script.endless_tools(cap=50), **{kind: value}, **extra)
+    if built.error is not None and isinstance(built.error, (ValueError, TypeError)) and not built.model.calls:
+        return
+    if built.error is not None:
+        trial.fail_text([f"{kind}={value!r} raised {type(built.error).__name__}: {built.error}; "
+                         "expected ValueError or TypeError"], limits={kind: value}, script=built.model.script)
+    obs = built.subject.invoke()
+    if obs.calls or not isinstance(obs.outcome.error, (ValueError, TypeError)):
+        trial.fail(obs, {"calls": 0, "stop": "error"}, ["stop"], why=f"{kind}={value!r} was accepted")
+
+
+@clause("STATE-1")
+def test_one_agent_invoked_many_times_matches_the_oracle_every_time(trial):
+    kinds = supported(trial)
+
+    class ManyInvocations(RuleBasedStateMachine):
+        """One agent, one growing script, invoked again and again."""
+
+        @initialize(chosen=limits(kinds), first=segments())
+        def build(self, chosen, first):
+            self.subject = trial.agent(Script(first), **chosen)
+            self.seen: list[Observed] = []
+
+        @rule(more=segments())
+        def invoke(self, more):
+            self.subject.model.extend(more)
+            obs = self.subject.invoke()
+            self.seen.append(obs)
+            trial.check_oracle(obs, why=f"invocation #{obs.number}: counters start from zero every time")
+            trial.check(obs, reported_usage=str(obs.usage), text=obs.outcome.text if obs.outcome.stop != "completed"
+                        else obs.truth_text, why="usage and text are this invocation's own")
+
+        @invariant()
+        def history_stays_consistent(self):
+            if getattr(self, "seen", None):
+                messages = [m for obs in self.seen for m in obs.outcome.messages]
+                calls = [c for obs in self.seen for c in obs.calls]
+                problems = transcript_problems(messages, calls)
+                if problems:
+                    trial.fail(self.seen[-1], {}, [], "history across invocations: " + "; ".join(problems))
+
+    run_state_machine_as_test(
+        ManyInvocations, settings=settings(PROFILE, max_examples=min(PROFILE.max_examples, 25), stateful_step_count=8)
+    )

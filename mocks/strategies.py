@@ -1,0 +1,166 @@
+"""Hypothesis strategies for agent-limit tests: usage, turns, scripts, valid and invalid limits.
+
+Use them to write property tests of your own agent against :func:`harness.expect_run`:
+
+    from hypothesis import given
+    from harness import expect_run
+    from mocks import ScriptedModel, Tool
+    from mocks.strategies import limits, scripts
+
+    @given(script=scripts(), chosen=limits(["max_turns", "max_token_budget"]))
+    def test_agent_matches_the_oracle(script, chosen):
+        model = ScriptedModel(script)
+        MyAgent(model, [Tool()], **chosen).invoke("go")
+        assert len(model.calls) == expect_run(script, chosen).calls
+
+Values are chosen so that boundaries are exact: costs are whole multiples of 1/1024 of a
+dollar (so sums never round), latencies are whole seconds and timeouts end in .5 (so a
+deadline never ties with a reply). Profiles: ``settings.load_profile("agent-limits-ci")``
+(derandomized, bounded, no deadline) or ``"agent-limits-dev"``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+
+from ._script import DEFAULT_TOOL, Script, ToolCall, Turn
+from ._usage import Usage
+
+__all__ = [
+    "COUNTING_LIMITS",
+    "PRICE_STEP",
+    "invalid_limit_values",
+    "limits",
+    "price",
+    "scripts",
+    "segments",
+    "turns",
+    "usages",
+]
+
+#: Limits that count things: valid values are positive ints.
+COUNTING_LIMITS = ("max_turns", "max_token_budget", "max_output_tokens", "max_tool_calls",
+                   "max_parallel_tools", "max_output_bytes")
+#: The unit of every drawn cost: 1/1024 of a dollar, exact in binary floating point.
+PRICE_STEP = 1 / 1024
+
+settings.register_profile(
+    "agent-limits-ci", max_examples=60, derandomize=True, deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+settings.register_profile(
+    "agent-limits-dev", max_examples=150, deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+def price(model: str, input_tokens: int, output_tokens: int, cached_input_tokens: int) -> float:
+    """The cost estimator drawn limits use: exact multiples of :data:`PRICE_STEP`."""
+    return (2 * (input_tokens - cached_input_tokens) + cached_input_tokens + 4 * output_tokens) * PRICE_STEP
+
+
+@st.composite
+def usages(draw: Any, max_input: int = 60, max_output: int = 30) -> Usage:
+    """Usage of one call, cached tokens a part of input."""
+    input_tokens = draw(st.integers(0, max_input))
+    return Usage(input_tokens, draw(st.integers(0, max_output)), draw(st.integers(0, input_tokens)))
+
+
+def _latency(timed: bool) -> st.SearchStrategy[float]:
+    return st.integers(0, 30).map(float) if timed else st.just(0.0)
+
+
+@st.composite
+def turns(draw: Any, tools: Sequence[str] = (DEFAULT_TOOL,), final: bool = False, timed: bool = False) -> Turn:
+    """One reply: a final answer, or 1-3 tool calls (maybe to a tool that does not exist), maybe with text."""
+    usage, latency = draw(usages()), draw(_latency(timed))
+    if final:
+        return Turn.answer(draw(st.sampled_from(["done", "the answer", "ok"])), usage, latency=latency)
+    names = draw(st.lists(st.sampled_from([*tools, "no_such_tool"]), min_size=1, max_size=3))
+    text = draw(st.none() | st.sampled_from(["thinking", "looking it up"]))
+    return Turn(text=text, tool_calls=tuple(ToolCall(n) for n in names), usage=usage, latency=latency)
+
+
+@st.composite
+def segments(draw: Any, max_tools: int = 8, timed: bool = False) -> list[Turn]:
+    """0..max_tools tool replies, then a final answer: what one invocation's model may say."""
+    body = draw(st.lists(turns(timed=timed), max_size=max_tools))
+    return [*body, draw(turns(final=True, timed=timed))]
+
+
+@st.composite
+def scripts(draw: Any, max_tools: int = 12, timed: bool = False) -> Script:
+    """A script that either ends in a final answer or asks for tools forever (capped at 200)."""
+    if draw(st.booleans()):
+        return Script(draw(segments(max_tools, timed)))
+    body = draw(st.lists(turns(timed=timed), max_size=max_tools))
+    return Script(body, then=draw(turns(timed=timed)), cap=len(body) + 200)
+
+
+_VALID: dict[str, st.SearchStrategy[Any]] = {
+    "max_turns": st.integers(1, 15),
+    "max_token_budget": st.integers(1, 800),
+    "max_output_tokens": st.integers(1, 300),
+    "max_tool_calls": st.integers(1, 25),
+    "max_parallel_tools": st.integers(1, 4),
+    "max_cost_usd": st.integers(1, 1500).map(lambda n: n * PRICE_STEP),
+    "timeout_seconds": st.integers(0, 300).map(lambda n: n + 0.5),
+    "max_output_bytes": st.integers(1, 200),
+}
+
+
+def _boundaries(script: Script, kind: str, horizon: int = 12) -> list[Any]:
+    """Values of ``kind`` that the script's running totals reach exactly, and one step either side."""
+    turns_ = [script.turn(i) for i in range(min(len(script), horizon))]
+    totals, running = [], 0.0
+    for t in turns_:
+        if kind == "max_token_budget":
+            running += t.usage.total
+        elif kind == "max_output_tokens":
+            running += t.usage.output_tokens
+        elif kind == "max_cost_usd":
+            u = t.usage
+            running += price("", u.input_tokens, u.output_tokens, u.cached_input_tokens) / PRICE_STEP
+        elif kind == "max_tool_calls":
+            running += len(t.tool_calls)
+        elif kind == "max_turns":
+            running += 1
+        else:
+            return []
+        totals.append(int(running))
+    values = sorted({v + d for v in totals for d in (-1, 0, 1) if v + d >= 1})
+    return [v * PRICE_STEP for v in values] if kind == "max_cost_usd" else values
+
+
+@st.composite
+def limits(draw: Any, kinds: Sequence[str], script: Script | None = None) -> dict[str, Any]:
+    """A valid value (or None) for each of ``kinds``; the cost cap comes with :func:`price`.
+
+    With ``script``, values where the script's running totals cross a limit exactly (and one
+    step either side) are drawn often: the boundaries are where agents get limits wrong.
+    """
+    chosen: dict[str, Any] = {}
+    for kind in kinds:
+        exact = _boundaries(script, kind) if script is not None else []
+        value = draw(st.none() | _VALID[kind] | (st.sampled_from(exact) if exact else _VALID[kind]))
+        if value is not None:
+            chosen[kind] = value
+    if "max_cost_usd" in chosen:
+        chosen["cost_estimator"] = price
+    return chosen
+
+
+def invalid_limit_values(kind: str) -> st.SearchStrategy[Any]:
+    """Values an agent must reject for ``kind``: zero, negatives, bools, strings, NaN, infinity,
+    and for counting limits any float."""
+    common = (
+        st.just(0) | st.integers(max_value=-1) | st.booleans() | st.text(max_size=4)
+        | st.just(math.nan) | st.sampled_from([math.inf, -math.inf])
+    )
+    if kind in COUNTING_LIMITS:
+        return common | st.floats(allow_nan=False, allow_infinity=False)
+    return common | st.floats(max_value=0, allow_nan=False, allow_infinity=False)
