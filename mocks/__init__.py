@@ -6,7 +6,8 @@
     turn = model.complete([{"role": "user", "content": "hi"}], tools=[Tool()])
     assert turn.tool_calls and model.calls[0].usage.total == 120
 
-No framework is imported here; framework dialects live in their own modules.
+No framework is imported here; framework dialects live in their own modules
+(``mocks.strands``, ...), and Hypothesis strategies in ``mocks.strategies``.
 """
 
 from ._clock import Clock, ManualClock, wait_latency
