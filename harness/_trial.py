@@ -298,14 +298,21 @@ class Trial:
             table.append(f"    {r:<{width}}{exp:<24}{_show(facts[r])}{mark}")
         lines = [f"invocation #{obs.number} of this agent (first model call answered by script turn {obs.start})",
                  *table]
+        mismatch = "; ".join(f"{k}: expected {_show(expected[k])}, observed {_show(facts[k])}" for k in wrong)
         if why:
             lines.append(f"  why: {why}")
         lines.extend(self._hints(obs, expected, facts))
         self.fail_text(lines, limits=obs.subject.limits, script=obs.subject.script, model=obs.subject.model,
-                       outcome=obs.outcome)
+                       outcome=obs.outcome, reason="; ".join(part for part in (mismatch, why) if part))
 
     def fail_text(self, lines: list[str], *, limits: Mapping[str, Any], script: Script,
-                  model: ScriptedModel | None = None, outcome: Any = None) -> None:
+                  model: ScriptedModel | None = None, outcome: Any = None, reason: str = "") -> None:
+        """Fail the test with the full report; ``reason`` (default: the first line) is its one-line
+        summary, kept for the per-clause report and the conformance matrix."""
+        reason = reason or lines[0].strip()
+        self.node.user_properties.append(
+            ("agent-reason", f"{self.mode}: {reason} (limits: {describe_limits(limits)}; script: {script.describe()})")
+        )
         head = f"[{self.clause}]" + (f" ({self.level})" if self.level else "")
         out = [f"{head} {self.text}".rstrip(),
                f"  implementation: {self.impl.spec} via {self.adapter.describe()}, {self.mode} path",

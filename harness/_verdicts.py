@@ -23,6 +23,7 @@ class ClauseVerdict:
     skip_reasons: set[str] = field(default_factory=set)
     failures: list[str] = field(default_factory=list)
     first_failure: str = ""
+    reason: str = ""
     info: set[str] = field(default_factory=set)
 
     @property
@@ -67,6 +68,8 @@ class Verdicts:
             v.failures.append(report.nodeid)
             if not v.first_failure:
                 v.first_failure = report.longreprtext
+                reasons = [text for key, text in report.user_properties if key == "agent-reason"]
+                v.reason = reasons[0] if reasons else report.longreprtext.strip().splitlines()[-1][:300]
         elif report.passed and report.when == "call":
             v.passed += 1
 
@@ -81,7 +84,7 @@ class Verdicts:
             "implementation": self.header,
             "clauses": {
                 c: {"status": v.status, "level": v.level, "passed": v.passed, "failed": v.failed,
-                    "skipped": v.skipped, "skip_reasons": sorted(v.skip_reasons), "failures": v.failures, "first_failure": v.first_failure,
+                    "skipped": v.skipped, "skip_reasons": sorted(v.skip_reasons), "failures": v.failures, "first_failure": v.first_failure, "reason": v.reason,
                     "info": sorted(v.info)}
                 for c, v in sorted(self.by_clause.items())
             },
