@@ -1,6 +1,6 @@
 """The conformance matrix: the bundled suite against every installed framework, clause by clause.
 
-    python -m harness.matrix [--out docs] [--only strands,reference]
+    python -m harness.matrix [--out docs] [--only strands,reference] [--check docs]
 
 Writes ``MATRIX.md`` (clause x implementation: passed / FAILED with a one-line reason and the
 observed numbers / not supported) and its JSON twin ``matrix.json``. A framework that is not
@@ -17,11 +17,12 @@ import os
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["IMPLEMENTATIONS", "Column", "render", "run_column"]
+__all__ = ["IMPLEMENTATIONS", "Column", "compare", "render", "run_column", "statuses"]
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default="docs", help="folder for MATRIX.md and matrix.json")
     parser.add_argument("--only", default="", help="comma-separated column names")
+    parser.add_argument("--jobs", type=int, default=2, help="implementations run at once (default 2)")
+    parser.add_argument("--check", metavar="DIR", help="also compare with the matrix.json in DIR; exit 1 on a difference")
     args = parser.parse_args(argv)
     from conformance import clauses
     from harness.plugin import suite_dir
@@ -136,21 +139,44 @@ def main(argv: list[str] | None = None) -> int:
     if suite is None:
         raise SystemExit("the conformance suite is not installed")
     wanted = {n for n in args.only.split(",") if n}
+    columns = [c for c in IMPLEMENTATIONS if not wanted or c.name in wanted]
+    print(f"matrix: {', '.join(c.name for c in columns)} ({args.jobs} at a time) ...", flush=True)
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        runs = list(pool.map(lambda c: run_column(c, suite), columns))
     results: dict[str, dict[str, Any]] = {}
-    for column in IMPLEMENTATIONS:
-        if wanted and column.name not in wanted:
-            continue
-        print(f"matrix: {column.name} ({column.spec}) ...", flush=True)
-        results[column.name] = run_column(column, suite)
-        results[column.name]["version"] = _version(column)
-        results[column.name]["spec"] = column.spec
+    for column, result in zip(columns, runs):
+        results[column.name] = {**result, "version": _version(column), "spec": column.spec}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     table = [(c.id, c.level) for c in clauses().values()]
     (out / "MATRIX.md").write_text(render(results, table), encoding="utf-8")
     (out / "matrix.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"matrix: wrote {out / 'MATRIX.md'} and {out / 'matrix.json'}")
+    if args.check:
+        differences = compare(json.loads((Path(args.check) / "matrix.json").read_text()), results)
+        for line in differences:
+            print(f"matrix differs from {args.check}: {line}")
+        return 1 if differences else 0
     return 0
+
+
+def statuses(results: dict[str, dict[str, Any]]) -> dict[tuple[str, str], str]:
+    """(implementation, clause) -> status; an implementation not installed counts as such."""
+    found = {}
+    for name, result in results.items():
+        if "clauses" not in result:
+            found[(name, "*")] = result.get("note", "no report")
+            continue
+        for clause, verdict in result["clauses"].items():
+            found[(name, clause)] = verdict["status"]
+    return found
+
+
+def compare(committed: dict[str, dict[str, Any]], fresh: dict[str, dict[str, Any]]) -> list[str]:
+    """How a fresh matrix differs from the committed one, cell by cell (versions aside)."""
+    old, new = statuses(committed), statuses(fresh)
+    return [f"{name} {clause}: committed {old.get((name, clause), '-')!r}, now {new.get((name, clause), '-')!r}"
+            for name, clause in sorted(set(old) | set(new)) if old.get((name, clause)) != new.get((name, clause))]
 
 
 if __name__ == "__main__":
