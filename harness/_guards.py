@@ -7,6 +7,7 @@ test after a bounded real time and the run goes on; an agent that opens a networ
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -42,24 +43,38 @@ def watchdog(seconds: float, what: str) -> Iterator[None]:
     """Raise :class:`AgentHung` in the main thread if the block runs longer than ``seconds``.
 
     Uses SIGALRM (real time, unaffected by frozen clocks): it interrupts a spinning loop and a
-    blocking wait alike. Outside the main thread, or where SIGALRM does not exist, it does
-    nothing and says so in the exception-free way: the block simply runs unguarded.
+    blocking wait alike. asyncio swallows exceptions raised inside a plain callback, so the
+    alarm also stops the running loop, and it fires again every second until the block is
+    left. Outside the main thread, or where SIGALRM does not exist, the block runs unguarded.
     """
     if seconds <= 0 or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         yield
         return
+    message = (
+        f"watchdog: {what} did not finish within {seconds:g} s of real time: the agent blocks or spins "
+        "without making progress (a scripted model answers at once, so no real wait is legitimate). "
+        "Raise the bound with --agent-timeout=SECONDS if this agent is just slow."
+    )
+    fired = False
 
     def fire(signum: int, frame: Any) -> None:
-        raise AgentHung(
-            f"watchdog: {what} did not finish within {seconds:g} s of real time: the agent blocks or spins "
-            "without making progress (a scripted model answers at once, so no real wait is legitimate). "
-            "Raise the bound with --agent-timeout=SECONDS if this agent is just slow."
-        )
+        nonlocal fired
+        fired = True
+        loop = asyncio._get_running_loop()
+        if loop is not None:
+            loop.stop()
+        raise AgentHung(message)
 
     previous = signal.signal(signal.SIGALRM, fire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 1.0)
     try:
         yield
+    except AgentHung:
+        raise
+    except BaseException as exc:
+        if fired:  # the loop was stopped, or the agent turned our exception into its own
+            raise AgentHung(message) from exc
+        raise
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)

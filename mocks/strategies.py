@@ -75,12 +75,15 @@ def _latency(timed: bool) -> st.SearchStrategy[float]:
 
 
 @st.composite
-def turns(draw: Any, tools: Sequence[str] = (DEFAULT_TOOL,), final: bool = False, timed: bool = False) -> Turn:
-    """One reply: a final answer, or 1-3 tool calls (maybe to a tool that does not exist), maybe with text."""
+def turns(
+    draw: Any, tools: Sequence[str] = (DEFAULT_TOOL,), final: bool = False, timed: bool = False, unknown: bool = False
+) -> Turn:
+    """One reply: a final answer, or 1-3 tool calls, maybe with text. With ``unknown``, some
+    calls may name a tool that does not exist (``no_such_tool``)."""
     usage, latency = draw(usages()), draw(_latency(timed))
     if final:
         return Turn.answer(draw(st.sampled_from(["done", "the answer", "ok"])), usage, latency=latency)
-    names = draw(st.lists(st.sampled_from([*tools, "no_such_tool"]), min_size=1, max_size=3))
+    names = draw(st.lists(st.sampled_from([*tools, *(["no_such_tool"] if unknown else [])]), min_size=1, max_size=3))
     text = draw(st.none() | st.sampled_from(["thinking", "looking it up"]))
     return Turn(text=text, tool_calls=tuple(ToolCall(n) for n in names), usage=usage, latency=latency)
 

@@ -31,6 +31,15 @@ class ThreadHang(ReferenceAgent):
     def invoke(self, prompt):
         return ThreadPoolExecutor(1).submit(threading.Event().wait).result()
 
+class CallbackSpinner(ReferenceAgent):
+    """Spins inside a plain event-loop callback, where asyncio swallows exceptions."""
+    async def ainvoke(self, prompt):
+        def spin():
+            while True:
+                pass
+        asyncio.get_running_loop().call_soon(spin)
+        await asyncio.sleep(3600)
+
 class Caller(ReferenceAgent):
     """Wired to a "real model": opens a connection (loopback only, and refused by the wall)."""
     def invoke(self, prompt):
@@ -63,16 +72,19 @@ def run(pytester: pytest.Pytester, agent: str, *args: str) -> pytest.RunResult:
     )
 
 
-@pytest.mark.parametrize("agent", ["Sleeper", "Spinner", "ThreadHang"])
+HANGS = {"Sleeper": ("sync", "async"), "Spinner": ("sync",), "ThreadHang": ("sync",), "CallbackSpinner": ("async",)}
+
+
+@pytest.mark.parametrize("agent", list(HANGS))
 def test_a_hanging_agent_fails_within_the_bound_and_the_run_goes_on(bad, agent):
     began = time.monotonic()
     result = run(bad, agent, "--agent-timeout=0.5", f"{suite_dir()}/{TURNS_1}")
     took = time.monotonic() - began
-    # Sleeper hangs on both paths; the others only on the sync path (their async path is the reference)
-    result.assert_outcomes(failed=6 if agent == "Sleeper" else 3, passed=0 if agent == "Sleeper" else 3)
+    paths = HANGS[agent]  # the paths it hangs on; its other path is the reference agent's
+    result.assert_outcomes(failed=3 * len(paths), passed=6 - 3 * len(paths))
     result.stdout.fnmatch_lines([
-        "watchdog: invocation #1 of the agent (sync path) in *test_exactly_n_calls_when_the_model_keeps_asking_"
-        "for_tools[[]sync-1[]] did not finish within 0.5 s of real time: the agent blocks or spins*"
+        f"watchdog: invocation #1 of the agent ({paths[0]} path) in *test_exactly_n_calls_when_the_model_keeps_"
+        f"asking_for_tools[[]{paths[0]}-1[]] did not finish within 0.5 s of real time: the agent blocks or spins*"
         "--agent-timeout=SECONDS*",
         "FAILED   TURNS-1 *",
     ])

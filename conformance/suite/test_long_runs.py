@@ -11,7 +11,7 @@ TURNS = 1000
 
 
 @clause("LONG-1")
-@pytest.mark.watchdog(factor=6)
+@pytest.mark.watchdog(factor=60)  # slow is reported (per-turn cost), not failed: only a hang is
 def test_a_thousand_turns_end_normally_at_the_limit(trial):
     obs = trial.agent(Script.endless_tools(cap=TURNS + 10), max_turns=TURNS).invoke()
     calls = obs.calls
