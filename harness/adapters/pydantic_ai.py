@@ -31,9 +31,8 @@ from __future__ import annotations
 
 import inspect
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from pydantic_ai import Agent, capture_run_messages
 from pydantic_ai.exceptions import RunTimedOut, UsageLimitExceeded
@@ -92,8 +91,11 @@ class PydanticAIAdapter(Adapter):
     name = "pydantic-ai"
     capabilities = frozenset({*LIMIT_FIELDS, "timeout_seconds"})
 
-    def __init__(self, agent_cls: type[Agent[Any, Any]] = Agent) -> None:
+    def __init__(self, agent_cls: type[Agent[Any, Any]] = Agent, **agent_options: Any) -> None:
+        #: ``pydantic_ai.Agent`` or a subclass; ``agent_options`` go to its constructor (e.g.
+        #: ``retries=``): how to test an agent configured the way your application builds it.
         self.agent_cls = agent_cls
+        self.agent_options = agent_options
 
     def build(self, model: ScriptedModel, tools: Sequence[Tool], limits: Mapping[str, Any]) -> PydanticAIRun:
         unknown = sorted(k for k in limits if k not in LIMIT_KINDS and k != "cost_estimator")
@@ -103,13 +105,13 @@ class PydanticAIAdapter(Adapter):
         if lacking:
             raise ValueError(f"Pydantic AI has no knob for {', '.join(lacking)}; the adapter does not emulate one")
         dialect = ScriptedFunctionModel(model, cost_estimator=limits.get("cost_estimator"))
-        agent = self.agent_cls(dialect, tools=pydantic_ai_tools(tools))
+        agent = self.agent_cls(dialect, tools=pydantic_ai_tools(tools), **self.agent_options)
         caps = {LIMIT_FIELDS[k]: v for k, v in limits.items() if k in LIMIT_FIELDS}
         caps.setdefault("request_limit", None)  # absent means unlimited, not Pydantic AI's default of 50
         return PydanticAIRun(agent, UsageLimits(**caps), limits.get("timeout_seconds"))
 
     def run(self, agent: PydanticAIRun, prompt: str) -> Outcome:
-        with _capture(agent) as captured:
+        with capture_run_messages() as captured:  # the documented way to keep a failed run's messages
             try:
                 result = agent.agent.run_sync(prompt, **agent.options())
             except Exception as exc:  # a framework error is an outcome, not a harness crash
@@ -117,7 +119,7 @@ class PydanticAIAdapter(Adapter):
         return self.completed(agent, result)
 
     async def arun(self, agent: PydanticAIRun, prompt: str) -> Outcome:
-        with _capture(agent) as captured:
+        with capture_run_messages() as captured:  # the documented way to keep a failed run's messages
             try:
                 result = await agent.agent.run(prompt, **agent.options())
             except Exception as exc:
@@ -149,14 +151,9 @@ class PydanticAIAdapter(Adapter):
                        raw=exc)
 
     def describe(self) -> str:
-        return f"pydantic-ai ({self.agent_cls.__module__}.{self.agent_cls.__qualname__}, UsageLimits + timeout= per run)"
-
-
-@contextmanager
-def _capture(agent: PydanticAIRun) -> Iterator[list[ModelMessage]]:
-    """Pydantic AI's documented way to keep a failed run's messages (``capture_run_messages``)."""
-    with capture_run_messages() as captured:
-        yield captured
+        options = "".join(f", {k}={v!r}" for k, v in self.agent_options.items())
+        return (f"pydantic-ai ({self.agent_cls.__module__}.{self.agent_cls.__qualname__}{options}, "
+                "UsageLimits + timeout= per run)")
 
 
 def breach_kind(exc: BaseException) -> str:

@@ -132,5 +132,5 @@ def test_invalid_values_reach_strands_which_rejects_them_before_any_call():
 
 
 def test_a_limit_strands_lacks_is_refused_not_emulated():
-    with pytest.raises(NotImplementedError, match="max_tool_calls"):
+    with pytest.raises(ValueError, match="max_tool_calls"):
         StrandsAdapter().build(ScriptedModel(Script.answer()), [Tool()], {"max_tool_calls": 2})
