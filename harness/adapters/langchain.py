@@ -5,7 +5,9 @@ Limits map onto LangChain's own knobs the way its users set them:
 - ``max_turns`` -> ``ModelCallLimitMiddleware(run_limit=N, exit_behavior="end")``: counts
   model calls per run (invocation), checked before each model call. Not ``recursion_limit``,
   which counts graph steps (every middleware hook, model and tool node is one), not model calls.
-- ``max_tool_calls`` -> ``ToolCallLimitMiddleware(run_limit=M, exit_behavior="end")``.
+- ``max_tool_calls`` -> ``ToolCallLimitMiddleware(run_limit=M, exit_behavior="end")``, the
+  behaviour that stops the run (``"continue"``, the default, refuses calls but never stops;
+  ``"end"`` refuses the whole reply that would cross M, see docs/findings/langchain.md).
 - ``max_parallel_tools`` -> the run config's ``max_concurrency``: each tool call is its own
   graph task, and LangGraph runs at most that many tasks of a step at once.
 
@@ -14,7 +16,8 @@ are not declared (and their clauses are skipped, never passed).
 
 The agent keeps its conversation in an ``InMemorySaver`` checkpointer under one thread id,
 as a multi-turn LangChain agent does, so a second invocation continues the first one and the
-partial state of a failed invocation can be read back with ``get_state``.
+partial state of a failed invocation can be read back with ``get_state``. Runs use
+``durability="exit"`` (one checkpoint per run, also on an error) rather than one per step.
 
 A limit hit with ``exit_behavior="end"`` is reported by LangChain as an ``AIMessage`` it writes
 itself ("Model call limits exceeded: ..."): the adapter reads that message as the breach
@@ -40,7 +43,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from mocks import ScriptedModel, Tool, Usage
 from mocks.langchain import ScriptedChatModel, langchain_tools
 
-from .._limits import COMPLETED, ERROR
+from .._limits import COMPLETED, ERROR, LIMIT_KINDS
 from ..adapter import Adapter, Message, Outcome
 
 __all__ = ["LangChainAdapter", "LangChainAgent", "adapter_for"]
@@ -89,9 +92,12 @@ class LangChainAdapter(Adapter):
         self.target = target
 
     def build(self, model: ScriptedModel, tools: Sequence[Tool], limits: Mapping[str, Any]) -> LangChainAgent:
-        unknown = sorted(k for k in limits if k not in self.capabilities)
+        unknown = sorted(k for k in limits if k not in LIMIT_KINDS and k != "cost_estimator")
         if unknown:
-            raise TypeError(f"LangChain has no knob for {', '.join(unknown)}")
+            raise KeyError(f"not canonical limit kinds: {unknown}")
+        lacking = sorted(k for k, v in limits.items() if k in LIMIT_KINDS and k not in self.capabilities and v is not None)
+        if lacking:
+            raise ValueError(f"LangChain has no knob for {', '.join(lacking)}; the adapter does not emulate one")
         middleware: list[Any] = []
         if limits.get("max_turns") is not None:
             middleware.append(ModelCallLimitMiddleware(run_limit=limits["max_turns"], exit_behavior="end"))
