@@ -129,4 +129,9 @@ def _missing(module: Any, module_name: str, attr: str, spec: str) -> str:
     hint = f" It has: {', '.join(f'{module_name}:{n}' for n in candidates)}." if candidates else (
         " It has nothing that looks like an agent (a class with invoke/ainvoke) or an adapter."
     )
+    root = module_name.split(".")[0]
+    if root in FRAMEWORK_EXTRAS:
+        dist, extra = FRAMEWORK_EXTRAS[root]
+        hint += (f" The adapter is tested with the {dist} version pinned by the extra: "
+                 f"pip install '{DIST}[{extra}]'.")
     return f"--agent-impl={spec}: module {module_name!r} has no attribute {attr!r}.{hint}"

@@ -42,7 +42,8 @@ IMPLEMENTATIONS: tuple[Column, ...] = (
     Column("openai-agents", "agents:Agent", "agents", "openai-agents"),
     Column("pydantic-ai", "pydantic_ai:Agent", "pydantic_ai", "pydantic-ai"),
     Column("langchain", "langchain.agents:create_agent", "langchain.agents", "langchain"),
-    Column("tinyagent", "tinyagent:ReactAgent", "tinyagent", "tinyagent"),
+    Column("tinyagent-react", "tinyagent:ReactAgent", "tinyagent", "tinyagent"),
+    Column("tinyagent-code", "tinyagent:TinyCodeAgent", "tinyagent", "tinyagent"),
 )
 
 
