@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 
 from ._script import DEFAULT_TOOL, Script, ToolCall, Turn
@@ -48,12 +48,15 @@ COUNTING_LIMITS = ("max_turns", "max_token_budget", "max_output_tokens", "max_to
 #: The unit of every drawn cost: 1/1024 of a dollar, exact in binary floating point.
 PRICE_STEP = 1 / 1024
 
+#: No "explain" phase: it traces every line the agent runs, which inside a real framework turns
+#: a few seconds of shrinking into many minutes, for a report the failure message already gives.
+_PHASES = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink)
 settings.register_profile(
-    "agent-limits-ci", max_examples=60, derandomize=True, deadline=None, print_blob=True,
+    "agent-limits-ci", max_examples=60, derandomize=True, deadline=None, print_blob=True, phases=_PHASES,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 settings.register_profile(
-    "agent-limits-dev", max_examples=150, deadline=None,
+    "agent-limits-dev", max_examples=150, deadline=None, phases=_PHASES,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 import textwrap
 from pathlib import Path
@@ -19,6 +20,9 @@ def readme_examples() -> list[str]:
     return [b for b in blocks if "): ..." not in b]  # protocol sketches have "...": bodies
 
 
+FRAMEWORK_MODULES = ("strands", "agents", "pydantic_ai", "langchain", "tinyagent")
+
+
 def docstring_example(module: object) -> str:
     """The indented example block of a module docstring."""
     doc = module.__doc__ or ""
@@ -29,9 +33,23 @@ def docstring_example(module: object) -> str:
 
 @pytest.mark.parametrize("code", readme_examples(), ids=lambda c: c.splitlines()[0][:40])
 def test_readme_example_runs(code):
+    for name in FRAMEWORK_MODULES:
+        if re.search(rf"^(from|import) {name}\b", code, re.M):
+            pytest.importorskip(name)
     exec(compile(code, "README.md", "exec"), {})
 
 
 @pytest.mark.parametrize("module", [mocks, conformance.reference], ids=lambda m: m.__name__)
 def test_docstring_example_runs(module):
+    exec(compile(docstring_example(module), module.__name__, "exec"), {})
+
+
+@pytest.mark.parametrize(
+    "dialect, framework",
+    [("strands", "strands"), ("openai_agents", "agents"), ("pydantic_ai", "pydantic_ai"),
+     ("langchain", "langchain.agents"), ("tinyagent", "tinyagent")],
+)
+def test_framework_dialect_example_runs(dialect, framework):
+    pytest.importorskip(framework)
+    module = importlib.import_module(f"mocks.{dialect}")
     exec(compile(docstring_example(module), module.__name__, "exec"), {})
