@@ -39,7 +39,7 @@ def test_cost_cap_stops_at_the_exact_boundary(trial, pattern, cap):
 
 @clause("COST-2")
 def test_cost_cap_without_an_estimator_is_rejected(trial):
-    built = trial.attempt(Script.endless_tools(), max_cost_usd=1.0)
+    built = trial.attempt(Script.endless_tools(cap=20), max_cost_usd=1.0)
     if built.error is not None and isinstance(built.error, (ValueError, TypeError)) and not built.model.calls:
         return
     if built.error is not None:

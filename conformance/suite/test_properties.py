@@ -53,7 +53,7 @@ def test_any_invalid_value_is_rejected_before_any_model_call(trial, data):
     kind = data.draw(st.sampled_from(supported(trial)), label="kind")
     value = data.draw(invalid_limit_values(kind), label="value")
     extra = {"cost_estimator": price} if kind == "max_cost_usd" else {}
-    built = trial.attempt(Script.endless_tools(cap=50), **{kind: value}, **extra)
+    built = trial.attempt(Script.endless_tools(cap=20), **{kind: value}, **extra)
     if built.error is not None and isinstance(built.error, (ValueError, TypeError)) and not built.model.calls:
         return
     if built.error is not None:
