@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Mapping, Sequence
 
 from mocks import ScriptedModel, Tool, Usage
 
-from ._limits import COMPLETED, ERROR
+from ._limits import COMPLETED, ERROR, LIMIT_KINDS
 
 __all__ = ["Adapter", "Message", "Outcome"]
 
@@ -102,3 +102,14 @@ class Adapter(ABC):
     def describe(self) -> str:
         """One line for the report header."""
         return self.name
+
+    def refuse_unsupported(self, limits: Mapping[str, Any]) -> None:
+        """Raise for limits this adapter cannot map: an unknown name (KeyError), or a kind the
+        framework has no knob for (ValueError). An adapter never emulates a missing limit;
+        None (unlimited) is always fine."""
+        unknown = sorted(k for k in limits if k not in LIMIT_KINDS and k != "cost_estimator")
+        if unknown:
+            raise KeyError(f"not canonical limit kinds: {unknown}")
+        lacking = sorted(k for k, v in limits.items() if k in LIMIT_KINDS and k not in self.capabilities and v is not None)
+        if lacking:
+            raise ValueError(f"{self.name} has no knob for {', '.join(lacking)}; the adapter does not emulate one")

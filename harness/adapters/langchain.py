@@ -43,7 +43,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from mocks import ScriptedModel, Tool, Usage
 from mocks.langchain import ScriptedChatModel, langchain_tools
 
-from .._limits import COMPLETED, ERROR, LIMIT_KINDS
+from .._limits import COMPLETED, ERROR
 from ..adapter import Adapter, Message, Outcome
 
 __all__ = ["LangChainAdapter", "LangChainAgent", "adapter_for"]
@@ -92,12 +92,7 @@ class LangChainAdapter(Adapter):
         self.target = target
 
     def build(self, model: ScriptedModel, tools: Sequence[Tool], limits: Mapping[str, Any]) -> LangChainAgent:
-        unknown = sorted(k for k in limits if k not in LIMIT_KINDS and k != "cost_estimator")
-        if unknown:
-            raise KeyError(f"not canonical limit kinds: {unknown}")
-        lacking = sorted(k for k, v in limits.items() if k in LIMIT_KINDS and k not in self.capabilities and v is not None)
-        if lacking:
-            raise ValueError(f"LangChain has no knob for {', '.join(lacking)}; the adapter does not emulate one")
+        self.refuse_unsupported(limits)
         middleware: list[Any] = []
         if limits.get("max_turns") is not None:
             middleware.append(ModelCallLimitMiddleware(run_limit=limits["max_turns"], exit_behavior="end"))

@@ -40,7 +40,7 @@ from openai.types.responses import ResponseFunctionToolCall, ResponseOutputMessa
 from mocks import ScriptedModel, Tool, Usage
 from mocks.openai_agents import AgentsScriptedModel, agents_tools
 
-from .._limits import COMPLETED, ERROR, LIMIT_KINDS
+from .._limits import COMPLETED, ERROR
 from ..adapter import Adapter, Message, Outcome
 
 __all__ = ["AgentsRun", "OpenAIAgentsAdapter", "adapter_for"]
@@ -76,12 +76,7 @@ class OpenAIAgentsAdapter(Adapter):
         self.run_config = run_config if run_config is not None else RunConfig()
 
     def build(self, model: ScriptedModel, tools: Sequence[Tool], limits: Mapping[str, Any]) -> AgentsRun:
-        unknown = sorted(k for k in limits if k not in LIMIT_KINDS and k != "cost_estimator")
-        if unknown:
-            raise KeyError(f"not canonical limit kinds: {unknown}")
-        lacking = sorted(k for k, v in limits.items() if k in LIMIT_KINDS and k not in self.capabilities and v is not None)
-        if lacking:
-            raise ValueError(f"the OpenAI Agents SDK has no knob for {', '.join(lacking)}; the adapter does not emulate one")
+        self.refuse_unsupported(limits)
         dialect, wrapped = AgentsScriptedModel(model), agents_tools(tools)
         if inspect.isclass(self.template):
             agent = self.template(name="conformance", instructions="Use the tools.", model=dialect, tools=wrapped)

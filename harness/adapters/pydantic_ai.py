@@ -51,7 +51,7 @@ from pydantic_ai.usage import UsageLimits
 from mocks import ScriptedModel, Tool, Usage
 from mocks.pydantic_ai import ScriptedFunctionModel, pydantic_ai_tools
 
-from .._limits import COMPLETED, ERROR, LIMIT_KINDS
+from .._limits import COMPLETED, ERROR
 from .._resolve import ImplementationError
 from ..adapter import Adapter, Message, Outcome
 
@@ -98,12 +98,7 @@ class PydanticAIAdapter(Adapter):
         self.agent_options = agent_options
 
     def build(self, model: ScriptedModel, tools: Sequence[Tool], limits: Mapping[str, Any]) -> PydanticAIRun:
-        unknown = sorted(k for k in limits if k not in LIMIT_KINDS and k != "cost_estimator")
-        if unknown:
-            raise KeyError(f"not canonical limit kinds: {unknown}")
-        lacking = sorted(k for k, v in limits.items() if k in LIMIT_KINDS and k not in self.capabilities and v is not None)
-        if lacking:
-            raise ValueError(f"Pydantic AI has no knob for {', '.join(lacking)}; the adapter does not emulate one")
+        self.refuse_unsupported(limits)
         dialect = ScriptedFunctionModel(model, cost_estimator=limits.get("cost_estimator"))
         agent = self.agent_cls(dialect, tools=pydantic_ai_tools(tools), **self.agent_options)
         caps = {LIMIT_FIELDS[k]: v for k, v in limits.items() if k in LIMIT_FIELDS}

@@ -28,7 +28,7 @@ from strands.hooks import MessageAddedEvent
 from mocks import ScriptedModel, Tool, Usage
 from mocks.strands import StrandsScriptedModel, strands_tools
 
-from .._limits import COMPLETED, ERROR, LIMIT_KINDS
+from .._limits import COMPLETED, ERROR
 from .._resolve import ImplementationError
 from ..adapter import Adapter, Message, Outcome
 
@@ -77,12 +77,7 @@ class StrandsAdapter(Adapter):
         self.agent_cls = agent_cls
 
     def build(self, model: ScriptedModel, tools: Sequence[Tool], limits: Mapping[str, Any]) -> StrandsRun:
-        unknown = sorted(k for k in limits if k not in LIMIT_KINDS)
-        if unknown:
-            raise KeyError(f"not canonical limit kinds: {unknown}")
-        lacking = sorted(k for k, v in limits.items() if k not in LIMIT_KEYS and v is not None)
-        if lacking:
-            raise ValueError(f"Strands Agents has no knob for {', '.join(lacking)}; the adapter does not emulate one")
+        self.refuse_unsupported(limits)
         caps = {LIMIT_KEYS[k]: v for k, v in limits.items() if k in LIMIT_KEYS and v is not None}
         agent = self.agent_cls(model=StrandsScriptedModel(model), tools=strands_tools(tools), callback_handler=None)
         built = StrandsRun(agent, caps or None)

@@ -30,7 +30,7 @@ from typing import Any, Mapping, Sequence
 
 import tinyagent
 
-from .._limits import COMPLETED, ERROR, LIMIT_KINDS
+from .._limits import COMPLETED, ERROR
 from .._resolve import ImplementationError
 from ..adapter import Adapter, Outcome
 
@@ -82,12 +82,7 @@ class TinyAgentAdapter(Adapter):
         self.protocol = protocol
 
     def build(self, model: ScriptedModel, tools: Sequence[Tool], limits: Mapping[str, Any]) -> TinyAgentRun:
-        unknown = sorted(k for k in limits if k not in LIMIT_KINDS and k != "cost_estimator")
-        if unknown:
-            raise KeyError(f"not canonical limit kinds: {unknown}")
-        lacking = sorted(k for k, v in limits.items() if k in LIMIT_KINDS and k not in self.capabilities and v is not None)
-        if lacking:
-            raise ValueError(f"tinyAgent has no knob for {', '.join(lacking)}; the adapter does not emulate one")
+        self.refuse_unsupported(limits)
         agent = self.agent_cls(tools=tinyagent_tools(tools), api_key=_UNUSED_KEY)
         client = ScriptedClient(model, protocol=self.protocol)
         agent.client = client
