@@ -52,11 +52,11 @@ PRICE_STEP = 1 / 1024
 #: a few seconds of shrinking into many minutes, for a report the failure message already gives.
 _PHASES = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink)
 settings.register_profile(
-    "agent-limits-ci", max_examples=60, derandomize=True, deadline=None, print_blob=True, phases=_PHASES,
+    "agent-limits-ci", max_examples=40, derandomize=True, deadline=None, print_blob=True, phases=_PHASES,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 settings.register_profile(
-    "agent-limits-dev", max_examples=150, deadline=None, phases=_PHASES,
+    "agent-limits-dev", max_examples=100, deadline=None, phases=_PHASES,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
@@ -119,8 +119,8 @@ _VALID: dict[str, st.SearchStrategy[Any]] = {
 }
 
 
-def _boundaries(script: Script, kind: str, horizon: int = 12) -> list[Any]:
-    """Values of ``kind`` that the script's running totals reach exactly, and one step either side."""
+def _boundaries(script: Script, kind: str, horizon: int = 12, steps: tuple[int, ...] = (-1, 0, 1)) -> list[Any]:
+    """Values of ``kind`` that the script's running totals reach exactly (step 0), or miss by a step."""
     turns_ = [script.turn(i) for i in range(min(len(script), horizon))]
     totals, running = [], 0.0
     for t in turns_:
@@ -138,21 +138,28 @@ def _boundaries(script: Script, kind: str, horizon: int = 12) -> list[Any]:
         else:
             return []
         totals.append(int(running))
-    values = sorted({v + d for v in totals for d in (-1, 0, 1) if v + d >= 1})
+    values = sorted({v + d for v in totals for d in steps if v + d >= 1})
     return [v * PRICE_STEP for v in values] if kind == "max_cost_usd" else values
 
 
 @st.composite
-def limits(draw: Any, kinds: Sequence[str], script: Script | None = None) -> dict[str, Any]:
+def limits(draw: Any, kinds: Sequence[str], script: Script | None = None, at_most: int | None = None) -> dict[str, Any]:
     """A valid value (or None) for each of ``kinds``; the cost cap comes with :func:`price`.
 
     With ``script``, values where the script's running totals cross a limit exactly (and one
-    step either side) are drawn often: the boundaries are where agents get limits wrong.
+    step either side) are drawn as often as any other: the boundaries are where agents get
+    limits wrong. With ``at_most``, only that many kinds (at least one) get a value, so that a
+    boundary is not hidden behind another limit stopping first.
     """
     chosen: dict[str, Any] = {}
+    if at_most is not None:
+        kinds = draw(st.lists(st.sampled_from(list(kinds)), min_size=1, max_size=at_most, unique=True))
     for kind in kinds:
-        exact = _boundaries(script, kind) if script is not None else []
-        value = draw(st.none() | _VALID[kind] | (st.sampled_from(exact) if exact else _VALID[kind]))
+        exact = _boundaries(script, kind, steps=(0,)) if script is not None else []
+        near = _boundaries(script, kind, steps=(-1, 1)) if script is not None else []
+        options = [_VALID[kind], *([st.sampled_from(exact)] * 2 if exact else []),
+                   *([st.sampled_from(near)] if near else [])]
+        value = draw(st.one_of(*options) if at_most is not None else st.none() | st.one_of(*options))
         if value is not None:
             chosen[kind] = value
     if "max_cost_usd" in chosen:

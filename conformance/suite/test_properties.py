@@ -33,12 +33,18 @@ def supported(trial) -> list[str]:
 
 
 @clause("PROP-1")
+@pytest.mark.parametrize("focus", [*KINDS, "mixed"])
 @settings(PROFILE)
 @given(data=st.data())
-def test_any_script_and_any_valid_limits_match_the_oracle(trial, data):
-    timed = "timeout_seconds" in supported(trial) and data.draw(st.booleans(), label="timed")
+def test_any_script_and_any_valid_limits_match_the_oracle(trial, focus, data):
+    """``focus``: one limit kind alone, on and around its boundaries; ``mixed``: up to three at once."""
+    if focus != "mixed":
+        trial.require(focus)
+    kinds = supported(trial) if focus == "mixed" else [focus]
+    timed = "timeout_seconds" in kinds and data.draw(st.booleans(), label="timed")
     script = data.draw(scripts(timed=timed), label="script")
-    chosen = data.draw(limits([k for k in supported(trial) if timed or k != "timeout_seconds"], script), label="limits")
+    chosen = data.draw(limits([k for k in kinds if timed or k != "timeout_seconds"] or kinds, script, at_most=3),
+                       label="limits")
     subject = trial.agent(script, **chosen)
     assume(EXHAUSTED not in Observed(subject, 1, 0, None, [], []).expectation().stops)
     obs = subject.invoke()
