@@ -70,7 +70,9 @@ def adapter_for(target: Any, spec: str = "") -> Adapter:
             try:
                 return target()
             except TypeError as exc:
-                raise ImplementationError(f"{spec} is an adapter class but could not be built with no arguments: {exc}")
+                raise ImplementationError(
+                    f"{spec} is an adapter class but could not be built with no arguments: {exc}"
+                ) from exc
         return target
     if inspect.isclass(target) and (callable(getattr(target, "invoke", None)) or callable(getattr(target, "ainvoke", None))):
         try:
