@@ -20,6 +20,8 @@ from harness.adapters.langchain import LangChainAdapter, reported_usage, to_mess
 from mocks import Script, ScriptedModel, Tool, ToolCall, Turn, Usage  # noqa: E402
 from mocks.langchain import ScriptedChatModel, langchain_tools  # noqa: E402
 
+from tests.adapters._breach import assert_partial_results, breach
+
 
 def _graph(script: Script, *tools: Tool, middleware: list | None = None):
     scripted = ScriptedModel(script)
@@ -113,15 +115,11 @@ def test_resolve_picks_the_langchain_adapter():
 ])
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_a_breach_is_translated_to_its_canonical_stop_kind(kind, value, calls, executions, notice, mode):
-    adapter = LangChainAdapter()
-    scripted = ScriptedModel(Script([Turn.tools(text="looking", usage=Usage(10, 5))], then=Turn.tools(usage=Usage(10, 5))))
     tool = Tool()
-    built = adapter.build(scripted, [tool], {kind: value})
-    outcome = adapter.run(built, "Go.") if mode == "sync" else asyncio.run(adapter.arun(built, "Go."))
+    outcome, scripted = breach(LangChainAdapter(), {kind: value}, mode, [tool])
     assert (outcome.stop, outcome.signal) == (kind, notice)
     assert len(scripted.calls) == calls and len(tool.executions) == executions
-    assert outcome.usage == Usage(10 * calls, 5 * calls) and outcome.text == "looking"
-    assert transcript_problems(outcome.messages, scripted.calls) == []
+    assert_partial_results(outcome, scripted)
     assert outcome.messages[0].role == "user"
 
 

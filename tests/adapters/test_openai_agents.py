@@ -20,6 +20,8 @@ from harness.adapters.openai_agents import OpenAIAgentsAdapter, transcript  # no
 from mocks import Concurrency, Script, ScriptedModel, Tool, ToolCall, Turn, Usage  # noqa: E402
 from mocks.openai_agents import AgentsScriptedModel, agents_tools  # noqa: E402
 
+from tests.adapters._breach import assert_partial_results, breach
+
 OFFLINE = RunConfig(tracing_disabled=True)
 
 
@@ -120,14 +122,10 @@ def test_an_sdk_object_that_is_not_an_agent_is_refused_clearly():
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_max_turns_exceeded_is_translated_with_the_partial_results(mode):
-    adapter = OpenAIAgentsAdapter()
-    scripted = ScriptedModel(Script([Turn.tools(text="looking", usage=Usage(10, 5))], then=Turn.tools(usage=Usage(10, 5))))
-    built = adapter.build(scripted, [Tool()], {"max_turns": 3})
-    outcome = adapter.run(built, "Go.") if mode == "sync" else asyncio.run(adapter.arun(built, "Go."))
+    outcome, scripted = breach(OpenAIAgentsAdapter(), {"max_turns": 3}, mode)
     assert outcome.stop == "max_turns" and isinstance(outcome.signal, MaxTurnsExceeded)
     assert len(scripted.calls) == 3
-    assert outcome.usage == Usage(30, 15) and outcome.text == "looking"
-    assert transcript_problems(outcome.messages, scripted.calls) == []
+    assert_partial_results(outcome, scripted)
 
 
 def test_a_second_invocation_continues_the_conversation_from_the_breach():

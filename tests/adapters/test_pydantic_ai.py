@@ -21,6 +21,8 @@ from harness.adapters.pydantic_ai import PydanticAIAdapter, breach_kind, to_mess
 from mocks import Script, ScriptedModel, Tool, ToolCall, Turn, Usage, frozen_clock  # noqa: E402
 from mocks.pydantic_ai import ScriptedFunctionModel, pydantic_ai_tools  # noqa: E402
 
+from tests.adapters._breach import assert_partial_results, breach
+
 
 def _agent(script: Script, *tools: Tool, **options: object) -> tuple[Agent, ScriptedModel]:
     scripted = ScriptedModel(script)
@@ -142,14 +144,10 @@ def test_usage_limit_exceeded_is_mapped_by_the_limit_its_message_names(message, 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_a_request_limit_breach_is_max_turns_with_the_partial_results(mode):
-    adapter = PydanticAIAdapter()
-    scripted = ScriptedModel(Script([Turn.tools(text="looking", usage=Usage(10, 5))], then=Turn.tools(usage=Usage(10, 5))))
-    built = adapter.build(scripted, [Tool()], {"max_turns": 3})
-    outcome = adapter.run(built, "Go.") if mode == "sync" else asyncio.run(adapter.arun(built, "Go."))
+    outcome, scripted = breach(PydanticAIAdapter(), {"max_turns": 3}, mode)
     assert outcome.stop == "max_turns" and isinstance(outcome.signal, UsageLimitExceeded)
     assert len(scripted.calls) == 3
-    assert outcome.usage == Usage(30, 15) and outcome.text == "looking"
-    assert transcript_problems(outcome.messages, scripted.calls) == []
+    assert_partial_results(outcome, scripted)
 
 
 def test_a_token_limit_is_checked_after_the_response_that_crosses_it():

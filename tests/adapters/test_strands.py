@@ -16,6 +16,8 @@ from harness.adapters.strands import StrandsAdapter, to_messages  # noqa: E402
 from mocks import Script, ScriptedModel, Tool, ToolCall, Turn, Usage  # noqa: E402
 from mocks.strands import StrandsScriptedModel, strands_tools  # noqa: E402
 
+from tests.adapters._breach import assert_partial_results, breach
+
 
 def _agent(script: Script, *tools: Tool) -> tuple[Agent, ScriptedModel]:
     scripted = ScriptedModel(script)
@@ -104,14 +106,10 @@ def test_a_strands_object_that_is_not_an_agent_class_is_refused_clearly():
 ])
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_a_breach_is_translated_to_its_canonical_stop_kind(kind, value, signal, mode):
-    adapter = StrandsAdapter()
-    scripted = ScriptedModel(Script([Turn.tools(text="looking", usage=Usage(10, 5))], then=Turn.tools(usage=Usage(10, 5))))
-    built = adapter.build(scripted, [Tool()], {kind: value})
-    outcome = adapter.run(built, "Go.") if mode == "sync" else asyncio.run(adapter.arun(built, "Go."))
+    outcome, scripted = breach(StrandsAdapter(), {kind: value}, mode)
     assert (outcome.stop, outcome.signal) == (kind, signal)
     assert len(scripted.calls) == 3
-    assert outcome.usage == Usage(30, 15) and outcome.text == "looking"
-    assert transcript_problems(outcome.messages, scripted.calls) == []
+    assert_partial_results(outcome, scripted)
 
 
 def test_an_error_is_an_outcome_with_the_partial_results():

@@ -1,0 +1,31 @@
+"""The breach scenario the adapter tests share: a model that keeps asking for tools, with text
+in its first reply, stopped by a limit; and the partial results every adapter must expose."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Mapping, Sequence
+
+from harness import Adapter, Outcome, transcript_problems
+from mocks import Script, ScriptedModel, Tool, Turn, Usage
+
+__all__ = ["USAGE", "assert_partial_results", "breach"]
+
+USAGE = Usage(10, 5)
+
+
+def breach(adapter: Adapter, limits: Mapping[str, Any], mode: str,
+           tools: Sequence[Tool] | None = None) -> tuple[Outcome, ScriptedModel]:
+    """Run the scenario once on ``mode`` ("sync" or "async"): the outcome and the model's log."""
+    scripted = ScriptedModel(Script([Turn.tools(text="looking", usage=USAGE)], then=Turn.tools(usage=USAGE)))
+    built = adapter.build(scripted, list(tools) if tools is not None else [Tool()], limits)
+    outcome = adapter.run(built, "Go.") if mode == "sync" else asyncio.run(adapter.arun(built, "Go."))
+    return outcome, scripted
+
+
+def assert_partial_results(outcome: Outcome, scripted: ScriptedModel) -> None:
+    """Usage, last text and transcript as the framework reports them equal ground truth."""
+    calls = len(scripted.calls)
+    assert outcome.usage == Usage(USAGE.input_tokens * calls, USAGE.output_tokens * calls)
+    assert outcome.text == "looking"
+    assert transcript_problems(outcome.messages, scripted.calls) == []
