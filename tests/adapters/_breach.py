@@ -9,7 +9,7 @@ from typing import Any, Mapping, Sequence
 from harness import Adapter, Outcome, transcript_problems
 from mocks import Script, ScriptedModel, Tool, Turn, Usage
 
-__all__ = ["USAGE", "assert_partial_results", "breach"]
+__all__ = ["USAGE", "assert_partial_results", "breach", "provider_error"]
 
 USAGE = Usage(10, 5)
 
@@ -29,3 +29,9 @@ def assert_partial_results(outcome: Outcome, scripted: ScriptedModel) -> None:
     assert outcome.usage == Usage(USAGE.input_tokens * calls, USAGE.output_tokens * calls)
     assert outcome.text == "looking"
     assert transcript_problems(outcome.messages, scripted.calls) == []
+
+
+def provider_error(adapter: Adapter) -> Outcome:
+    """One reply asking for a tool, then a provider error on the second call (sync path)."""
+    scripted = ScriptedModel(Script([Turn.tools(usage=USAGE), Turn(raises=RuntimeError("provider down"))]))
+    return adapter.run(adapter.build(scripted, [Tool()], {}), "Go.")

@@ -20,7 +20,7 @@ from harness.adapters.langchain import LangChainAdapter, reported_usage, to_mess
 from mocks import Script, ScriptedModel, Tool, ToolCall, Turn, Usage  # noqa: E402
 from mocks.langchain import ScriptedChatModel, langchain_tools  # noqa: E402
 
-from tests.adapters._breach import assert_partial_results, breach
+from tests.adapters._breach import assert_partial_results, breach, provider_error
 
 
 def _graph(script: Script, *tools: Tool, middleware: list | None = None):
@@ -134,9 +134,7 @@ def test_a_second_invocation_continues_the_thread_with_a_fresh_run_limit():
 
 
 def test_an_error_is_an_outcome_with_the_partial_results():
-    adapter = LangChainAdapter()
-    scripted = ScriptedModel(Script([Turn.tools(usage=Usage(10, 5)), Turn(raises=RuntimeError("provider down"))]))
-    outcome = adapter.run(adapter.build(scripted, [Tool()], {}), "Go.")
+    outcome = provider_error(LangChainAdapter())
     assert outcome.stop == "error" and isinstance(outcome.error, RuntimeError)
     assert outcome.usage == Usage(10, 5)
     assert [m.role for m in outcome.messages] == ["user", "assistant", "tool"]

@@ -5,8 +5,6 @@ onto the canonical limits and stops."""
 from __future__ import annotations
 
 import asyncio
-import re
-import textwrap
 
 import pytest
 
@@ -14,13 +12,12 @@ pytest.importorskip("agents")
 
 from agents import Agent, MaxTurnsExceeded, RunConfig, Runner  # noqa: E402
 
-import mocks.openai_agents  # noqa: E402
 from harness import ImplementationError, resolve, transcript_problems  # noqa: E402
 from harness.adapters.openai_agents import OpenAIAgentsAdapter, transcript  # noqa: E402
 from mocks import Concurrency, Script, ScriptedModel, Tool, ToolCall, Turn, Usage  # noqa: E402
 from mocks.openai_agents import AgentsScriptedModel, agents_tools  # noqa: E402
 
-from tests.adapters._breach import assert_partial_results, breach
+from tests.adapters._breach import assert_partial_results, breach, provider_error
 
 OFFLINE = RunConfig(tracing_disabled=True)
 
@@ -35,12 +32,6 @@ def _tokens(usage: object) -> tuple[int, int, int, int]:
 
 
 # -- the dialect ----------------------------------------------------------------------------------
-def test_the_docstring_example_runs():
-    example = re.search(r"\n\n((?:    .*\n|\n)+)", mocks.openai_agents.__doc__ or "")
-    assert example, "mocks.openai_agents has no example in its docstring"
-    exec(compile(textwrap.dedent(example.group(1)), "mocks.openai_agents", "exec"), {})
-
-
 def test_single_tool_calls_reach_the_final_answer_with_scripted_usage():
     script = Script([Turn.tools(usage=Usage(11, 2)), Turn.tools(usage=Usage(13, 3)), Turn.answer("found", Usage(17, 5))])
     lookup = Tool()
@@ -141,9 +132,7 @@ def test_a_second_invocation_continues_the_conversation_from_the_breach():
 
 
 def test_an_error_is_an_outcome_with_the_partial_results():
-    adapter = OpenAIAgentsAdapter()
-    scripted = ScriptedModel(Script([Turn.tools(usage=Usage(10, 5)), Turn(raises=RuntimeError("provider down"))]))
-    outcome = adapter.run(adapter.build(scripted, [Tool()], {}), "Go.")
+    outcome = provider_error(OpenAIAgentsAdapter())
     assert outcome.stop == "error" and isinstance(outcome.error, RuntimeError)
 
 

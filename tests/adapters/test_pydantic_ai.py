@@ -4,8 +4,6 @@ the adapter maps ``UsageLimits`` / ``timeout=`` and their exceptions onto the ca
 from __future__ import annotations
 
 import asyncio
-import re
-import textwrap
 
 import pytest
 
@@ -21,7 +19,7 @@ from harness.adapters.pydantic_ai import PydanticAIAdapter, breach_kind, to_mess
 from mocks import Script, ScriptedModel, Tool, ToolCall, Turn, Usage, frozen_clock  # noqa: E402
 from mocks.pydantic_ai import ScriptedFunctionModel, pydantic_ai_tools  # noqa: E402
 
-from tests.adapters._breach import assert_partial_results, breach
+from tests.adapters._breach import assert_partial_results, breach, provider_error
 
 
 def _agent(script: Script, *tools: Tool, **options: object) -> tuple[Agent, ScriptedModel]:
@@ -34,12 +32,6 @@ def _tokens(usage: object) -> tuple[int, int]:
 
 
 # -- the dialect ----------------------------------------------------------------------------------
-def test_the_docstring_example_runs():
-    example = re.search(r"\n\n((?:    .*\n|\n)+)", mocks.pydantic_ai.__doc__ or "")
-    assert example, "mocks.pydantic_ai has no example in its docstring"
-    exec(compile(textwrap.dedent(example.group(1)), "mocks.pydantic_ai", "exec"), {})
-
-
 def test_single_tool_calls_reach_the_final_answer_with_scripted_usage():
     script = Script([Turn.tools(usage=Usage(11, 2)), Turn.tools(usage=Usage(13, 3)), Turn.answer("found", Usage(17, 5))])
     lookup = Tool()
@@ -191,9 +183,7 @@ def test_a_call_closed_out_at_the_next_run_is_not_part_of_that_invocation():
 
 
 def test_an_error_is_an_outcome_with_the_partial_results():
-    adapter = PydanticAIAdapter()
-    scripted = ScriptedModel(Script([Turn.tools(usage=Usage(10, 5)), Turn(raises=RuntimeError("provider down"))]))
-    outcome = adapter.run(adapter.build(scripted, [Tool()], {}), "Go.")
+    outcome = provider_error(PydanticAIAdapter())
     assert outcome.stop == "error" and isinstance(outcome.error, RuntimeError)
     assert outcome.usage == Usage(10, 5)
     assert [m.role for m in outcome.messages] == ["user", "assistant", "tool"]

@@ -16,7 +16,7 @@ from harness.adapters.strands import StrandsAdapter, to_messages  # noqa: E402
 from mocks import Script, ScriptedModel, Tool, ToolCall, Turn, Usage  # noqa: E402
 from mocks.strands import StrandsScriptedModel, strands_tools  # noqa: E402
 
-from tests.adapters._breach import assert_partial_results, breach
+from tests.adapters._breach import assert_partial_results, breach, provider_error
 
 
 def _agent(script: Script, *tools: Tool) -> tuple[Agent, ScriptedModel]:
@@ -113,9 +113,7 @@ def test_a_breach_is_translated_to_its_canonical_stop_kind(kind, value, signal, 
 
 
 def test_an_error_is_an_outcome_with_the_partial_results():
-    adapter = StrandsAdapter()
-    scripted = ScriptedModel(Script([Turn.tools(usage=Usage(10, 5)), Turn(raises=RuntimeError("provider down"))]))
-    outcome = adapter.run(adapter.build(scripted, [Tool()], {}), "Go.")
+    outcome = provider_error(StrandsAdapter())
     assert outcome.stop == "error" and isinstance(outcome.error, Exception)
     assert outcome.usage == Usage(10, 5)
     assert [m.role for m in outcome.messages] == ["user", "assistant", "tool"]
