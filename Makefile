@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-AGENT  ?= conformance.reference:ReferenceAgent
+AGENT  ?= agent_limits.conformance.reference:ReferenceAgent
 STAMP  := $(VENV)/.installed
 FW     := $(VENV)/.frameworks
 
@@ -13,12 +13,12 @@ venv: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e .
+	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
 # The framework extras (pinned in pyproject.toml): what the adapter tests and the matrix need.
 $(FW): $(STAMP)
-	$(PY) -m pip install --quiet -e '.[frameworks]'
+	$(PY) -m pip install --quiet -e ".[dev,frameworks]"
 	touch $(FW)
 
 ## The bundled conformance suite against AGENT (default: the reference agent).
@@ -29,7 +29,7 @@ conformance: $(STAMP)
 ## against every framework, which must equal the committed docs/matrix.json.
 test: $(FW)
 	$(PY) -m pytest -q tests
-	$(PY) -m harness.matrix --out $$(mktemp -d) --check docs
+	$(PY) -m agent_limits.harness.matrix --out $$(mktemp -d) --check docs
 
 ## The mutant catalogue: every known-buggy agent must be caught; prints killed/total.
 mutants: $(STAMP)
@@ -37,7 +37,7 @@ mutants: $(STAMP)
 
 ## docs/MATRIX.md and docs/matrix.json: the suite against every framework, clause by clause.
 matrix: $(FW)
-	$(PY) -m harness.matrix --out docs
+	$(PY) -m agent_limits.harness.matrix --out docs
 
 ## Benchmarks: scaling figures, measured in one run (never asserted by tests).
 bench: $(STAMP)

@@ -4,8 +4,8 @@ It passes every clause, and it is written as small steps (check limits, take a r
 tool call, run tools, answer, finish) so that each mutant in ``tests/mutants`` can override
 exactly one step with one real-world bug.
 
-    from conformance.reference import ReferenceAgent
-    from mocks import Script, ScriptedModel, Tool
+    from agent_limits.conformance.reference import ReferenceAgent
+    from agent_limits.mocks import Script, ScriptedModel, Tool
 
     agent = ReferenceAgent(ScriptedModel(Script.endless_tools()), [Tool()], max_turns=3)
     result = agent.invoke("Find it.")
@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from mocks import ScriptedModel, Tool, ToolCall, Turn, Usage
+from agent_limits.mocks import ScriptedModel, Tool, ToolCall, Turn, Usage
 
 __all__ = ["TRUNCATION_MARKER", "ReferenceAgent", "Result", "check_amount", "check_limit", "truncate_utf8"]
 

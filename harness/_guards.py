@@ -7,16 +7,28 @@ test after a bounded real time and the run goes on; an agent that opens a networ
 
 from __future__ import annotations
 
-import asyncio
+import math
 import os
 import signal
 import socket
 import sys
 import threading
+import time
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Collection, Iterator, NoReturn
 
-__all__ = ["DEFAULT_AGENT_TIMEOUT", "AgentHung", "NetworkBlocked", "exit_past_stray_threads", "network_blocked", "watchdog"]
+__all__ = [
+    "DEFAULT_AGENT_TIMEOUT",
+    "AgentExited",
+    "AgentHung",
+    "NetworkBlocked",
+    "agent_timeout",
+    "exit_blocked",
+    "exit_past_stray_threads",
+    "network_blocked",
+    "non_daemon_threads",
+    "watchdog",
+]
 
 
 #: Real seconds one call into an agent may take: a scripted agent needs milliseconds.
@@ -28,6 +40,46 @@ class AgentHung(BaseException):
 
     A BaseException, so that an agent's ``except Exception`` cannot swallow it.
     """
+
+
+class AgentExited(BaseException):
+    """Raised where an agent tried to end the interpreter (``sys.exit``, ``os._exit``).
+
+    The test fails with a message saying so, and the run, its summary and its reports go on.
+    """
+
+
+def agent_timeout(text: str) -> float:
+    """``--agent-timeout``: finite and positive, or 0 for no watchdog; anything else is an error."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise ValueError(f"--agent-timeout expects seconds (a number), got {text!r}") from None
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ValueError(
+            f"--agent-timeout must be a finite number of seconds > 0 (or 0 to turn the watchdog off), got {text!r}"
+        )
+    return seconds
+
+
+@contextmanager
+def exit_blocked(attempts: list[str]) -> Iterator[None]:
+    """Turn ``os._exit`` into :class:`AgentExited` in the block, recording each attempt.
+
+    ``sys.exit`` needs no patch: it raises ``SystemExit``, which the caller turns into a
+    failure. ``os._exit`` would end the process at once, losing the summary and every report.
+    """
+    real = os._exit
+
+    def refuse(code: int) -> NoReturn:
+        attempts.append(f"os._exit({code!r})")
+        raise AgentExited(f"the agent called os._exit({code!r})")
+
+    os._exit = refuse
+    try:
+        yield
+    finally:
+        os._exit = real
 
 
 class NetworkBlocked(ConnectionRefusedError):
@@ -60,6 +112,8 @@ def watchdog(seconds: float, what: str) -> Iterator[None]:
     def fire(signum: int, frame: Any) -> None:
         nonlocal fired
         fired = True
+        import asyncio  # only here: importing this module must stay cheap (the plugin does at load)
+
         loop = asyncio._get_running_loop()
         if loop is not None:
             loop.stop()
@@ -125,28 +179,49 @@ def network_blocked(attempts: list[str]) -> Iterator[None]:
         socket.create_connection = real_create_connection  # type: ignore[assignment]
 
 
+#: Real seconds that threads an agent left behind get to finish once the interpreter exits.
+EXIT_GRACE = 2.0
 _exit_code: list[int] = []
+_shutting_down = threading.Event()
 
 
-def exit_past_stray_threads(code: int) -> bool:
-    """If threads a hung agent left behind would block interpreter exit, exit with ``code`` anyway.
+def non_daemon_threads() -> set[threading.Thread]:
+    """Live threads that Python would wait for before the interpreter exits."""
+    return {t for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive() and not t.daemon}
+
+
+def exit_past_stray_threads(code: int, before: Collection[threading.Thread] = ()) -> bool:
+    """If threads an agent left behind could block interpreter exit, make sure they cannot.
 
     Python joins non-daemon threads (thread pools included) before it exits, so one agent
-    thread blocked forever would hang CI after every test already finished. The hard exit runs
-    at the start of that shutdown, after pytest has reported everything. The last session to
-    call this sets the code (the outermost one, when pytest runs pytest). True if armed.
+    thread blocked forever would hang CI after every test already finished. Armed here, a
+    reaper waits for the interpreter's shutdown, gives the threads :data:`EXIT_GRACE` seconds
+    to finish (a pool that is merely idle ends at once, and the exit stays a normal one, with
+    every atexit handler run), then ends the process with ``code``. Threads in ``before``
+    (alive when the session started: not the agent's) do not count. The last session to call
+    this sets the code (the outermost one, when pytest runs pytest). True if armed.
     """
-    stray = [t for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive() and not t.daemon]
-    if not stray:
+    if not non_daemon_threads() - set(before):
         return False
     if not _exit_code:
-        threading._register_atexit(_hard_exit)  # type: ignore[attr-defined]
         _exit_code.append(code)
+        threading._register_atexit(_shutting_down.set)  # type: ignore[attr-defined]
+        threading.Thread(target=_reap, name="agent-limits-reaper", daemon=True).start()
     _exit_code[0] = code
     return True
 
 
-def _hard_exit() -> None:
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(_exit_code[0])
+def _reap() -> None:
+    _shutting_down.wait()
+    if not _wait_for_strays(EXIT_GRACE):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_exit_code[0])
+
+
+def _wait_for_strays(seconds: float) -> bool:
+    """True if every non-daemon thread ended within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    for thread in non_daemon_threads():
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return not non_daemon_threads()

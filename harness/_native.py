@@ -14,7 +14,7 @@ from __future__ import annotations
 import inspect
 from typing import Any, Mapping, Sequence
 
-from mocks import ScriptedModel, Tool, ToolCall, Usage
+from agent_limits.mocks import ScriptedModel, Tool, ToolCall, Usage
 
 from ._limits import COMPLETED, ERROR, LIMIT_KINDS
 from .adapter import Adapter, Message, Outcome

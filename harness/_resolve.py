@@ -87,7 +87,7 @@ def adapter_for(target: Any, spec: str = "") -> Adapter:
     raise ImplementationError(
         f"{spec} is a {kind} that is neither an agent nor an adapter. Expected an agent class with "
         "invoke(prompt) and/or ainvoke(prompt) whose constructor takes (model, tools, <limits>), "
-        "or an adapter (harness.Adapter, or an object with build() and run()/arun())."
+        "or an adapter (agent_limits.harness.Adapter, or an object with build() and run()/arun())."
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Sequence
 
-from mocks import CallRecord
+from agent_limits.mocks import CallRecord
 
 from .adapter import Message
 

@@ -8,14 +8,13 @@ clause, the limits, the script, expected against observed, and the command to re
 from __future__ import annotations
 
 import asyncio
-import os
 from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 import pytest
 
-from mocks import CallRecord, Concurrency, FrozenClock, Script, ScriptedModel, Tool, ToolExecution, Usage, frozen_clock
+from agent_limits.mocks import CallRecord, Concurrency, FrozenClock, Script, ScriptedModel, Tool, ToolExecution, Usage, frozen_clock
 
 from ._guards import DEFAULT_AGENT_TIMEOUT, watchdog
 from ._limits import ERROR, LIMIT_KINDS, describe_limits
@@ -250,7 +249,8 @@ class Trial:
         """Fail unless the transcript has one reply per model call and every tool call one result."""
         problems = transcript_problems(obs.outcome.messages, obs.calls)
         if problems:
-            self.fail(obs, {}, [], "inconsistent transcript:\n      - " + "\n      - ".join(problems))
+            self.fail(obs, {}, [], "inconsistent transcript:\n      - " + "\n      - ".join(problems),
+                      symptoms=["transcript:wrong"])
 
     def check_partial(self, obs: Observed) -> None:
         """Fail unless the text and usage the agent reports equal ground truth, and the transcript is consistent."""
@@ -273,20 +273,23 @@ class Trial:
             isinstance(e.error, asyncio.CancelledError) for e in obs.executions)
         self.note(f"timeout behaviour seen: {'pre-emptive' if cut else 'cooperative'}")
         problems = [f"{what}, at or after the deadline (+{timeout:g} s)" for what in late]
+        symptoms = ["deadline:over"] if late else []
         if end < deadline:
             problems.append(f"the invocation ended at +{end - start:g} s, before the deadline (+{timeout:g} s)")
+            symptoms.append("deadline:under")
         if obs.outcome.stop != "timeout_seconds":
             problems.append("the stop is not reported as a timeout")
         if problems:
             self.fail(obs, {"stop": "timeout_seconds"}, ["stop"] if obs.outcome.stop != "timeout_seconds" else [],
-                      "; ".join(problems))
+                      "; ".join(problems), symptoms=symptoms)
 
     def note(self, text: str) -> None:
         """Report ``text`` under this clause in the summary: information, never a verdict."""
         self.node.user_properties.append(("agent-info", f"{self.mode}: {text}"))
 
     # -- messages -----------------------------------------------------------------------------
-    def fail(self, obs: Observed, expected: Mapping[str, Any], wrong: Iterable[str], why: str = "") -> None:
+    def fail(self, obs: Observed, expected: Mapping[str, Any], wrong: Iterable[str], why: str = "",
+             symptoms: Sequence[str] = ()) -> None:
         facts = obs.facts()
         wrong = list(wrong)
         rows = ["calls", "tokens", "stop", *[k for k in expected if k not in ("calls", "tokens", "stop")]]
@@ -303,16 +306,20 @@ class Trial:
             lines.append(f"  why: {why}")
         lines.extend(self._hints(obs, expected, facts))
         self.fail_text(lines, limits=obs.subject.limits, script=obs.subject.script, model=obs.subject.model,
-                       outcome=obs.outcome, reason="; ".join(part for part in (mismatch, why) if part))
+                       outcome=obs.outcome, reason="; ".join(part for part in (mismatch, why) if part),
+                       symptoms=[*symptoms, *(symptom(k, expected[k], facts[k]) for k in wrong)] or ["other"])
 
     def fail_text(self, lines: list[str], *, limits: Mapping[str, Any], script: Script,
-                  model: ScriptedModel | None = None, outcome: Any = None, reason: str = "") -> None:
+                  model: ScriptedModel | None = None, outcome: Any = None, reason: str = "",
+                  symptoms: Sequence[str] = ("other",)) -> None:
         """Fail the test with the full report; ``reason`` (default: the first line) is its one-line
-        summary, kept for the per-clause report and the conformance matrix."""
+        summary, kept for the per-clause report and the conformance matrix. ``symptoms`` says which
+        way the agent was wrong (see :func:`symptom`), for the root-cause summary."""
         reason = reason or lines[0].strip()
         self.node.user_properties.append(
             ("agent-reason", f"{self.mode}: {reason} (limits: {describe_limits(limits)}; script: {script.describe()})")
         )
+        self.node.user_properties.append(("agent-symptoms", " ".join(sorted(set(symptoms)))))
         head = f"[{self.clause}]" + (f" ({self.level})" if self.level else "")
         out = [f"{head} {self.text}".rstrip(),
                f"  implementation: {self.impl.spec} via {self.adapter.describe()}, {self.mode} path",
@@ -327,16 +334,10 @@ class Trial:
         pytest.fail("\n".join(out), pytrace=False)
 
     def rerun_command(self) -> str:
-        node = self.node
-        root = node.config.rootpath
-        try:
-            node.path.relative_to(root)
-            where = node.nodeid
-        except ValueError:
-            where = f"{node.path}::{node.name}"
-        if os.sep in where or " " in where or "[" in where:
-            where = f"'{where}'"
-        return f"pytest --agent-impl={self.impl.spec} {where}"
+        """The command that re-runs exactly this case, from the directory pytest was run in."""
+        from .plugin import case_id
+
+        return f"pytest --agent-impl={self.impl.spec} --pyargs '{case_id(self.node)}'"
 
     def _hints(self, obs: Observed, expected: Mapping[str, Any], facts: Mapping[str, Any]) -> list[str]:
         """Say which way a call count is wrong, in terms of the limits at the boundary."""
@@ -355,6 +356,16 @@ class Trial:
             return [f"  the agent made {got - want} model call(s) more than allowed: {state}, "
                     f"so {hit} forbade call #{at + 1}"]
         return [f"  the agent stopped early: {state}, and no limit forbade call #{at + 1} yet"]
+
+
+def symptom(fact: str, expected: Any, observed: Any) -> str:
+    """``fact:direction`` for one wrong fact: ``calls:over`` (more than allowed), ``calls:under``
+    (stopped early), ``stop:<observed kind>``, or ``<fact>:wrong`` when there is no direction."""
+    if fact == "stop":
+        return f"stop:{observed}" if isinstance(observed, str) and not observed.startswith("unrecognised") else "stop:unreadable"
+    if isinstance(expected, int) and isinstance(observed, int) and not isinstance(expected, bool):
+        return f"{fact}:{'over' if observed > expected else 'under'}"
+    return f"{fact}:wrong"
 
 
 def _tally(obs: Observed, calls: int) -> Tally:

@@ -1,4 +1,10 @@
-"""The report by clause: tests roll up into one verdict per clause id."""
+"""The report by clause: tests roll up into one verdict per clause id, and the run is gated on them.
+
+Everything a verdict needs travels on the test reports themselves (``user_properties``: the
+clause, its level, the re-runnable case, the one-line reason, the symptoms), so the same
+verdicts come out of a serial run and of a pytest-xdist run, where the reports arrive at the
+controller from workers that did the collecting.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ from typing import Any
 
 import pytest
 
-__all__ = ["ClauseVerdict", "Verdicts"]
+__all__ = ["ClauseVerdict", "Verdicts", "properties"]
 
 
 @dataclass
@@ -25,6 +31,7 @@ class ClauseVerdict:
     first_failure: str = ""
     reason: str = ""
     info: set[str] = field(default_factory=set)
+    symptoms: set[str] = field(default_factory=set)
 
     @property
     def status(self) -> str:
@@ -36,40 +43,48 @@ class ClauseVerdict:
         return "skipped"
 
 
+def properties(report: pytest.TestReport, key: str) -> list[str]:
+    """The values of ``key`` among the report's user properties, in order."""
+    return [str(value) for name, value in report.user_properties if name == key]
+
+
 class Verdicts:
-    """A pytest plugin object collecting per-clause outcomes and printing them at the end."""
+    """A pytest plugin object collecting per-clause outcomes, printing them, and gating the run.
 
-    def __init__(self, header: str, report_path: str | None = None) -> None:
+    ``min_clauses``: fewer clauses than this actually checked (passed or failed, not skipped)
+    fails the run, so that an implementation supporting no limit never gives a green CI.
+    """
+
+    def __init__(self, header: str, spec: str, report_path: str | None = None, min_clauses: int = 1) -> None:
         self.header = header
+        self.spec = spec
         self.report_path = report_path
+        self.min_clauses = min_clauses
         self.by_clause: dict[str, ClauseVerdict] = {}
-        self._clause_of: dict[str, tuple[str, str]] = {}
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        for item in items:
-            marker = item.get_closest_marker("clause")
-            if marker and marker.args:
-                self._clause_of[item.nodeid] = (marker.args[0], marker.kwargs.get("level", ""))
+        self.gate = ""
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        found = self._clause_of.get(report.nodeid)
-        if found is None:
+        clause = properties(report, "clause")
+        if not clause:
             return
-        clause, level = found
-        v = self.by_clause.setdefault(clause, ClauseVerdict(clause, level))
-        v.info.update(text for key, text in report.user_properties if key == "agent-info")
+        level = properties(report, "level")
+        v = self.by_clause.setdefault(clause[0], ClauseVerdict(clause[0], level[0] if level else ""))
+        v.info.update(properties(report, "agent-info"))
         if report.skipped and report.when in ("setup", "call"):
             v.skipped += 1
             reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
             v.skip_reasons.add(reason.removeprefix("Skipped: "))
         elif report.failed:
             v.failed += 1
-            v.failures.append(report.nodeid)
+            case = properties(report, "case")
+            v.failures.append(case[0] if case else report.nodeid)
+            for symptoms in properties(report, "agent-symptoms") or ["other"]:
+                v.symptoms.update(symptoms.split())
             if not v.first_failure:
                 v.first_failure = report.longreprtext
-                reasons = [text for key, text in report.user_properties if key == "agent-reason"]
-                v.reason = reasons[0] if reasons else report.longreprtext.strip().splitlines()[-1][:300]
+                reasons = properties(report, "agent-reason")
+                lines = report.longreprtext.strip().splitlines() or [report.when]
+                v.reason = reasons[0] if reasons else lines[-1][:300]
         elif report.passed and report.when == "call":
             v.passed += 1
 
@@ -79,25 +94,43 @@ class Verdicts:
             tally[v.status] += 1
         return dict(tally)
 
+    def rerun(self, case: str) -> str:
+        """The command that re-runs one case, from wherever the user ran pytest."""
+        return f"pytest --agent-impl={self.spec} --pyargs '{case}'"
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "implementation": self.header,
+            "gate": self.gate or "passed",
             "clauses": {
                 c: {"status": v.status, "level": v.level, "passed": v.passed, "failed": v.failed,
-                    "skipped": v.skipped, "skip_reasons": sorted(v.skip_reasons), "failures": v.failures, "first_failure": v.first_failure, "reason": v.reason,
+                    "skipped": v.skipped, "skip_reasons": sorted(v.skip_reasons), "failures": v.failures,
+                    "rerun": self.rerun(v.failures[0]) if v.failures else None,
+                    "first_failure": v.first_failure, "reason": v.reason, "symptoms": sorted(v.symptoms),
                     "info": sorted(v.info)}
                 for c, v in sorted(self.by_clause.items())
             },
         }
 
-    def pytest_sessionfinish(self) -> None:
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        checked = sum(1 for v in self.by_clause.values() if v.status != "skipped")
+        if checked < self.min_clauses and session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.NO_TESTS_COLLECTED):
+            skipped = sorted({r for v in self.by_clause.values() for r in v.skip_reasons})
+            why = f" (skipped: {'; '.join(skipped)})" if skipped else ""
+            self.gate = (f"nothing to vouch for: {checked} clause(s) checked, at least {self.min_clauses} required "
+                         f"(--conformance-min-clauses){why}. A run that checks no limit must not pass a CI gate.")
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if self.report_path:
-            Path(self.report_path).write_text(json.dumps(self.as_dict(), indent=2) + "\n", encoding="utf-8")
+            try:
+                Path(self.report_path).write_text(json.dumps(self.as_dict(), indent=2) + "\n", encoding="utf-8")
+            except OSError as exc:  # checked at start-up; a disk that filled up since must not lose the summary
+                session.config.get_terminal_writer().line(f"agent-limits: could not write {self.report_path}: {exc}", red=True)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if not self.by_clause:
-            return
         tr = terminalreporter
+        if not self.by_clause and not self.gate:
+            return
         tr.section("agent conformance by clause")
         tr.write_line(self.header)
         for clause, v in sorted(self.by_clause.items()):
@@ -112,9 +145,10 @@ class Verdicts:
             for text in sorted(v.info):
                 tr.write_line(f"{'':8} {'':<14} {'':<6} - {text}")
         c = self.counts()
-        total = len(self.by_clause)
         tr.write_line(
             f"clauses: {c.get('passed', 0)} passed, {c.get('failed', 0)} failed, "
-            f"{c.get('skipped', 0)} skipped (of {total})",
+            f"{c.get('skipped', 0)} skipped (of {len(self.by_clause)})",
             bold=True,
         )
+        if self.gate:
+            tr.write_line(f"agent-limits: {self.gate}", red=True, bold=True)

@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping, Sequence
 
-from mocks import ScriptedModel, Tool, Usage
+from agent_limits.mocks import ScriptedModel, Tool, Usage
 
 from ._limits import COMPLETED, ERROR, LIMIT_KINDS
 

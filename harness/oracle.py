@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Collection, Mapping
 
-from mocks import Script, Usage
+from agent_limits.mocks import Script, Usage
 
 from ._limits import COMPLETED, ERROR
 

@@ -1,33 +1,42 @@
 """The pytest plugin: ``pytest --agent-impl=MODULE:ATTR`` runs the conformance suite against it.
 
-Registered under the ``pytest11`` entry point, so it is active wherever the package is
-installed; it adds nothing to a run unless an implementation is named.
+Registered under the ``pytest11`` entry point, so pytest loads it in every run of every project
+where this package is installed. Hence two rules: it adds nothing to a run unless an
+implementation is named, and until then it imports nothing but pytest, the standard library and
+its own stdlib-only guards, so that loading it costs nothing and cannot fail anyone's run.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
+import sys
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import pytest
 
-from mocks import Script, ScriptedModel, Tool
+from ._guards import DEFAULT_AGENT_TIMEOUT
 
-from ._guards import DEFAULT_AGENT_TIMEOUT, AgentHung, exit_past_stray_threads, network_blocked
-from ._resolve import Implementation, ImplementationError, resolve
-from ._trial import Trial
-from ._verdicts import Verdicts
+if TYPE_CHECKING:
+    from agent_limits.mocks import Script, ScriptedModel, Tool
 
-__all__ = ["IMPL_KEY", "suite_dir"]
+    from ._resolve import Implementation
+    from ._trial import Trial
 
-IMPL_KEY = pytest.StashKey[Implementation]()
-HUNG_KEY = pytest.StashKey[bool]()
+__all__ = ["IMPL_KEY", "SUITE_PACKAGE", "suite_dir"]
+
+#: The bundled suite, as a package name (what ``--pyargs`` takes).
+SUITE_PACKAGE = "agent_limits.conformance.suite"
+IMPL_KEY = pytest.StashKey["Implementation"]()
+_THREADS_KEY = pytest.StashKey[set[Any]]()
+#: Captured agent output kept in a failure report: the tail, this many characters.
+OUTPUT_TAIL = 4000
 
 
 def suite_dir() -> Path | None:
     """Where the bundled conformance suite lives (found without importing it)."""
-    spec = importlib.util.find_spec("conformance.suite")
+    spec = importlib.util.find_spec(SUITE_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         return None
     return Path(next(iter(spec.submodule_search_locations))).resolve()
@@ -40,7 +49,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="agent_impl",
         metavar="MODULE:ATTR",
         default=None,
-        help="agent class or adapter to run the conformance suite against (overrides the agent_impl ini key)",
+        help="agent class or adapter to run the conformance suite against (overrides the agent_impl ini key); "
+        "MODULE is imported with the current directory on sys.path",
     )
     group.addoption(
         "--conformance-report",
@@ -50,11 +60,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write the per-clause verdicts as JSON to PATH",
     )
     group.addoption(
+        "--conformance-min-clauses",
+        dest="conformance_min_clauses",
+        metavar="N",
+        type=int,
+        default=1,
+        help="fail the run unless at least N clauses were checked (passed or failed, not skipped); default 1",
+    )
+    group.addoption(
         "--agent-timeout",
         dest="agent_timeout",
         metavar="SECONDS",
-        type=float,
-        default=DEFAULT_AGENT_TIMEOUT,
+        default=str(DEFAULT_AGENT_TIMEOUT),
         help=f"real seconds one call into the agent may take before it counts as hung "
         f"(default {DEFAULT_AGENT_TIMEOUT:g}; 0 turns the watchdog off)",
     )
@@ -66,55 +83,139 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
         help="run only the conformance tests of this clause (repeatable), e.g. --clause=TOKENS-1",
     )
-    parser.addini("agent_impl", "agent class or adapter (MODULE:ATTR) to run the conformance suite against", default="")
+    parser.addini("agent_impl", "agent class or adapter (MODULE:ATTR) to run the conformance suite against; "
+                  "the suite is added only when no test paths are named", default="")
 
 
-def _inside(arg: str, root: Path) -> bool:
-    path = Path(arg.split("::")[0]).resolve()
-    return path == root or root in path.parents
+def _names_suite(config: pytest.Config, suite: Path | None) -> bool:
+    """True if a command-line argument already points into the bundled suite (path or --pyargs name)."""
+    for arg in config.args:
+        target = arg.split("::")[0]
+        if config.option.pyargs and (target == SUITE_PACKAGE or target.startswith(SUITE_PACKAGE + ".")):
+            return True
+        if suite is not None:
+            path = Path(config.invocation_params.dir, target).resolve()
+            if path == suite or suite in path.parents:
+                return True
+    return False
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "clause(id, level='', text=''): the conformance clause a test checks")
     config.addinivalue_line("markers", "watchdog(factor): give a slow clause factor times the --agent-timeout bound")
-    spec = config.getoption("agent_impl") or config.getini("agent_impl")
+    from_cli = config.getoption("agent_impl")
+    spec = from_cli or config.getini("agent_impl")
     suite = suite_dir()
+    named = _names_suite(config, suite)
     if not spec:
-        if suite is not None and config.args and any(_inside(a, suite) for a in config.args):
+        if named:
             raise pytest.UsageError(
                 "the conformance suite needs an implementation: add --agent-impl=MODULE:ATTR "
-                "(e.g. --agent-impl=conformance.reference:ReferenceAgent)"
+                "(e.g. --agent-impl=agent_limits.conformance.reference:ReferenceAgent)"
             )
         return
-    try:
-        impl = resolve(spec)
-    except ImplementationError as exc:
-        raise pytest.UsageError(str(exc)) from exc
+    # The ini key alone does not drag the suite into a run whose test paths the user named.
+    runs_suite = named or bool(from_cli) or config.args_source != pytest.Config.ArgsSource.ARGS
+    timeout, report = _checked_options(config)
+    impl = _resolve(config, spec)
     config.stash[IMPL_KEY] = impl
-    config.pluginmanager.register(
-        Verdicts(impl.header(), report_path=config.getoption("conformance_report")), "agent-limits-verdicts"
-    )
-    if suite is not None and not any(_inside(a, suite) for a in config.args):
+    if not runs_suite:
+        return
+    worker = hasattr(config, "workerinput")
+    if not worker:
+        from ._preflight import preflight
+        from ._verdicts import Verdicts
+
+        problems = preflight(impl.adapter, spec, timeout)
+        if problems:
+            raise pytest.UsageError(
+                f"--agent-impl={spec}: the pre-flight invocation (one scripted reply, no limits) could not be read, "
+                "so no clause could be judged:\n  - " + "\n  - ".join(problems)
+            )
+        config.pluginmanager.register(
+            Verdicts(impl.header(), spec, report_path=report, min_clauses=config.getoption("conformance_min_clauses")),
+            "agent-limits-verdicts",
+        )
+    if suite is not None and not named:
         config.args.append(str(suite))
 
 
+def _checked_options(config: pytest.Config) -> tuple[float, str | None]:
+    """Validate the options at start-up, so a typo costs nothing but a usage error."""
+    from ._guards import agent_timeout
+
+    try:
+        timeout = agent_timeout(str(config.getoption("agent_timeout")))
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.option.agent_timeout = timeout
+    minimum = config.getoption("conformance_min_clauses")
+    if minimum < 0:
+        raise pytest.UsageError(f"--conformance-min-clauses must be >= 0, got {minimum}")
+    report = config.getoption("conformance_report")
+    if report:
+        path = Path(config.invocation_params.dir, report)
+        parent = path.parent
+        if path.is_dir():
+            raise pytest.UsageError(f"--conformance-report={report} is a directory; name a file, e.g. {report}/verdicts.json")
+        if not parent.is_dir():
+            raise pytest.UsageError(f"--conformance-report={report}: directory {str(parent)!r} does not exist")
+        if not os.access(parent, os.W_OK):
+            raise pytest.UsageError(f"--conformance-report={report}: directory {str(parent)!r} is not writable")
+        report = str(path)
+    return timeout, report
+
+
+def _resolve(config: pytest.Config, spec: str) -> Implementation:
+    """Import ``spec`` the way ``python -m pytest`` would: the invocation directory importable."""
+    from ._resolve import ImplementationError, resolve
+
+    here = str(config.invocation_params.dir)
+    if here not in sys.path and os.path.realpath(here) not in map(os.path.realpath, sys.path):
+        sys.path.insert(0, here)
+    try:
+        return resolve(spec)
+    except ImplementationError as exc:
+        raise pytest.UsageError(str(exc)) from exc
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """``--clause ID``: keep only the conformance tests of those clauses."""
+    """``--clause ID`` keeps only the tests of those clauses; every conformance test carries its
+    clause, level and re-runnable case as user properties (they travel to the xdist controller
+    and into JUnit XML)."""
     wanted = set(config.getoption("clauses"))
-    if not wanted:
-        return
     keep, drop, known = [], [], set()
     for item in items:
         marker = item.get_closest_marker("clause")
-        if marker is not None:
-            known.add(marker.args[0])
-        (keep if marker is None or marker.args[0] in wanted else drop).append(item)
+        if marker is None:
+            keep.append(item)
+            continue
+        known.add(marker.args[0])
+        if wanted and marker.args[0] not in wanted:
+            drop.append(item)
+            continue
+        keep.append(item)
+        item.user_properties.extend([("clause", marker.args[0]), ("level", marker.kwargs.get("level", "")),
+                                     ("case", case_id(item))])
     unknown = sorted(wanted - known)
-    if unknown:
+    if wanted and unknown:
         raise pytest.UsageError(f"--clause: no test for {', '.join(unknown)}; clauses: {', '.join(sorted(known))}")
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+def case_id(item: pytest.Item) -> str:
+    """The test as ``package.module::name[params]``: what ``pytest --pyargs`` takes back, from any
+    directory, whatever name pytest imported the module under."""
+    tail = item.nodeid.split("::", 1)[1] if "::" in item.nodeid else item.name
+    suite = suite_dir()
+    path = Path(item.path).resolve()
+    if suite is not None and suite in path.parents:
+        module = ".".join([SUITE_PACKAGE, *path.relative_to(suite).with_suffix("").parts])
+    else:
+        module = getattr(getattr(item, "module", None), "__name__", "")
+    return f"{module}::{tail}" if module else item.nodeid
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
@@ -127,34 +228,70 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return None
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if IMPL_KEY in session.config.stash:
+        from ._guards import non_daemon_threads
+
+        session.config.stash[_THREADS_KEY] = non_daemon_threads()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    """Guard a conformance test with a wall against the network (the watchdog guards each call
-    into the agent: see :meth:`harness.Trial.guarded`)."""
+    """Guard a conformance test: a wall against the network, and against ending the interpreter
+    (the watchdog guards each call into the agent: see :meth:`agent_limits.harness.Trial.guarded`)."""
     if item.get_closest_marker("clause") is None or IMPL_KEY not in item.config.stash:
         return (yield)
+    from ._guards import AgentExited, AgentHung, exit_blocked, network_blocked
+
     attempts: list[str] = []
+    exits: list[str] = []
     try:
-        with network_blocked(attempts):
+        with network_blocked(attempts), exit_blocked(exits):
             result = yield
     except AgentHung as hung:
-        item.config.stash[HUNG_KEY] = True
-        if attempts:
-            pytest.fail(_network_message(attempts), pytrace=False)
-        pytest.fail(str(hung), pytrace=False)
+        pytest.fail(_network_message(attempts) if attempts else str(hung), pytrace=False)
+    except (SystemExit, AgentExited) as exc:
+        what = f"sys.exit({exc.code!r})" if isinstance(exc, SystemExit) else exits[-1] if exits else str(exc)
+        pytest.fail(_exit_message(what), pytrace=False)
     except BaseException:
         if attempts:
             pytest.fail(_network_message(attempts), pytrace=False)
+        if exits:
+            pytest.fail(_exit_message(exits[-1]), pytrace=False)
         raise
     if attempts:
         pytest.fail(_network_message(attempts), pytrace=False)
+    if exits:
+        pytest.fail(_exit_message(exits[-1]), pytrace=False)
     return result
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Keep only the tail of what a conformance test's agent printed: a chatty agent must not
+    bury the failure message (nor fill a CI log)."""
+    report: Any = yield
+    if item.get_closest_marker("clause") is not None:
+        report.sections = [(title, _tail(text)) for title, text in report.sections]
+    return report
+
+
+def _tail(text: str) -> str:
+    if len(text) <= OUTPUT_TAIL:
+        return text
+    return f"[agent-limits: {len(text) - OUTPUT_TAIL:,} characters cut; the last {OUTPUT_TAIL:,} follow]\n" + text[-OUTPUT_TAIL:]
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if session.config.stash.get(HUNG_KEY, False) and exit_past_stray_threads(int(exitstatus)):
+    before = session.config.stash.get(_THREADS_KEY, None)
+    if before is None:
+        return
+    from ._guards import exit_past_stray_threads
+
+    if exit_past_stray_threads(int(session.exitstatus), before):
         session.config.get_terminal_writer().line(
-            "agent-limits: a hung agent left threads running; the process will exit without waiting for them"
+            "agent-limits: the agent left threads running; if they do not end within seconds of the run's end, "
+            "the process exits without waiting for them"
         )
 
 
@@ -163,6 +300,13 @@ def _network_message(attempts: list[str]) -> str:
     return (
         f"the adapter tried to reach the network ({shown}). An agent under test must talk only to the "
         "scripted model it is given: one wired to a real model would spend money in a test run."
+    )
+
+
+def _exit_message(what: str) -> str:
+    return (
+        f"the agent tried to end the interpreter: {what}. An agent must report a stop through its result "
+        "(or raise an exception), never exit the process; the harness refused, and the run goes on."
     )
 
 
@@ -190,7 +334,7 @@ def agent_adapter(agent_impl: Implementation) -> Any:
 @pytest.fixture(params=["sync", "async"])
 def agent_mode(request: pytest.FixtureRequest, agent_impl: Implementation) -> str:
     """``sync`` or ``async``: each conformance test runs on both paths the implementation has."""
-    mode = request.param
+    mode: str = request.param
     supported = agent_impl.adapter.supports_sync if mode == "sync" else agent_impl.adapter.supports_async
     if not supported:
         pytest.skip(f"implementation has no {mode} path")
@@ -200,6 +344,8 @@ def agent_mode(request: pytest.FixtureRequest, agent_impl: Implementation) -> st
 @pytest.fixture
 def trial(request: pytest.FixtureRequest, agent_impl: Implementation, agent_mode: str) -> Iterator[Trial]:
     """Builds agents on scripted models and judges their invocations against ground truth."""
+    from ._trial import Trial
+
     t = Trial(agent_impl, agent_mode, request.node)
     yield t
     t.close()
@@ -207,7 +353,8 @@ def trial(request: pytest.FixtureRequest, agent_impl: Implementation, agent_mode
 
 @pytest.fixture
 def scripted_model() -> Callable[..., ScriptedModel]:
-    """Factory: ``scripted_model(script, **options)`` -> a fresh :class:`mocks.ScriptedModel`."""
+    """Factory: ``scripted_model(script, **options)`` -> a fresh :class:`agent_limits.mocks.ScriptedModel`."""
+    from agent_limits.mocks import ScriptedModel
 
     def make(script: Script, **options: Any) -> ScriptedModel:
         return ScriptedModel(script, **options)
@@ -218,6 +365,7 @@ def scripted_model() -> Callable[..., ScriptedModel]:
 @pytest.fixture
 def instrumented_tools() -> Callable[..., list[Tool]]:
     """Factory: ``instrumented_tools("lookup", "search", latency=0.5)`` -> fresh recording tools."""
+    from agent_limits.mocks import Tool
 
     def make(*names: str, **options: Any) -> list[Tool]:
         return [Tool(name, **options) for name in (names or ("lookup",))]

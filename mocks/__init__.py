@@ -1,13 +1,13 @@
 """A scripted model provider for testing agents: exact text, tool calls, usage and latency.
 
-    from mocks import Script, ScriptedModel, Tool, Usage
+    from agent_limits.mocks import Script, ScriptedModel, Tool, Usage
 
     model = ScriptedModel(Script.tool_calls(2, usage=Usage(100, 20)))
     turn = model.complete([{"role": "user", "content": "hi"}], tools=[Tool()])
     assert turn.tool_calls and model.calls[0].usage.total == 120
 
 No framework is imported here; framework dialects live in their own modules
-(``mocks.strands``, ...), and Hypothesis strategies in ``mocks.strategies``.
+(``agent_limits.mocks.strands``, ...), and Hypothesis strategies in ``agent_limits.mocks.strategies``.
 """
 
 from ._clock import Clock, ManualClock, wait_latency

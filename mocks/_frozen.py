@@ -25,9 +25,12 @@ import selectors
 import threading
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from freezegun import freeze_time
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 __all__ = ["EPOCH", "IGNORED_MODULES", "FrozenClock", "frozen_clock"]
 
@@ -65,7 +68,7 @@ class FrozenClock:
         Not through ``time.monotonic()``: freezegun hands real time to callers with an ignored
         module (pytest's runner) a few frames up, and the harness is such a caller.
         """
-        current = self._factory()
+        current: datetime = self._factory()
         return calendar.timegm(current.timetuple()) + current.microsecond / 1e6
 
     def advance(self, seconds: float) -> None:
@@ -82,7 +85,7 @@ class FrozenClock:
         return f"FrozenClock(now={self.now():g})"
 
 
-class _JumpingSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-type]
+class _JumpingSelector(selectors.DefaultSelector):
     def __init__(self, clock: FrozenClock) -> None:
         super().__init__()
         self._clock = clock

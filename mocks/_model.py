@@ -1,4 +1,4 @@
-"""The scripted model provider: replays a :class:`~mocks.Script` and logs every call.
+"""The scripted model provider: replays a :class:`~agent_limits.mocks.Script` and logs every call.
 
 The log is the ground truth the harness judges agents by, so recording is O(1) per call:
 the conversation is never copied, only its length noted.
@@ -71,7 +71,7 @@ class CallRecord:
 class ScriptedModel:
     """A model that says exactly what its script says, and remembers every call.
 
-    ``complete(messages, tools)`` returns the next :class:`~mocks.Turn`; ``acomplete`` is its
+    ``complete(messages, tools)`` returns the next :class:`~agent_limits.mocks.Turn`; ``acomplete`` is its
     async twin. ``limits`` (optional) only sharpens the :class:`ScriptExhausted` message.
     ``clock`` (optional) is advanced by each turn's latency.
     """

@@ -15,7 +15,7 @@ __all__ = ["DEFAULT_CAP", "DEFAULT_TOOL", "DEFAULT_USAGE", "Script", "ToolCall",
 
 #: Hard cap on calls for an endless script: a runaway agent fails here, in milliseconds.
 DEFAULT_CAP = 1000
-#: The tool the builders call when none is named (``mocks.Tool`` defaults to it too).
+#: The tool the builders call when none is named (``agent_limits.mocks.Tool`` defaults to it too).
 DEFAULT_TOOL = "lookup"
 #: Usage the builders report per call when none is given.
 DEFAULT_USAGE = Usage(10, 5)
@@ -106,7 +106,7 @@ class Script:
     """A sequence of turns, optionally followed by one turn repeated without end.
 
     ``then`` turns an otherwise finite script into an endless one; ``cap`` bounds it so
-    that an agent that never stops fails with :class:`mocks.ScriptExhausted` instead of
+    that an agent that never stops fails with :class:`agent_limits.mocks.ScriptExhausted` instead of
     hanging. Indexing is O(1), so a 10,000-call run never rescans the script.
     """
 

@@ -1,14 +1,14 @@
-"""The scripted model spoken as a LangChain chat model, and mocks.Tool as LangChain tools.
+"""The scripted model spoken as a LangChain chat model, and agent_limits.mocks.Tool as LangChain tools.
 
 LangChain's own fake chat models (``GenericFakeChatModel`` and friends) report no token
 usage and cannot call tools, so token accounting and tool loops go untested with them.
-:class:`ScriptedChatModel` replays a :class:`mocks.Script` instead: every model request
+:class:`ScriptedChatModel` replays a :class:`agent_limits.mocks.Script` instead: every model request
 is exactly one call of ``scripted.complete`` (sync) or ``scripted.acomplete`` (async), and
 every reply carries ``usage_metadata`` exactly as scripted. Use it in your own tests:
 
     from langchain.agents import create_agent
-    from mocks import Script, ScriptedModel, Tool, Usage
-    from mocks.langchain import ScriptedChatModel, langchain_tools
+    from agent_limits.mocks import Script, ScriptedModel, Tool, Usage
+    from agent_limits.mocks.langchain import ScriptedChatModel, langchain_tools
 
     scripted = ScriptedModel(Script.tool_calls(2, usage=Usage(100, 20)))
     lookup = Tool()
@@ -74,7 +74,7 @@ def to_ai_message(turn: Turn, model_name: str) -> AIMessage:
 
 
 class ScriptedChatModel(BaseChatModel):
-    """A LangChain ``BaseChatModel`` that answers from a :class:`mocks.ScriptedModel`.
+    """A LangChain ``BaseChatModel`` that answers from a :class:`agent_limits.mocks.ScriptedModel`.
 
     ``bind_tools`` accepts whatever LangChain accepts and passes the tools' JSON schemas to
     the scripted model (which only counts them). Streaming falls back to ``_generate``, so

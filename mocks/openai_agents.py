@@ -1,13 +1,13 @@
 """The scripted model spoken in the OpenAI Agents SDK's own model interface (``agents.Model``).
 
 A real ``agents.Agent`` runs on :class:`AgentsScriptedModel` exactly as on an OpenAI model,
-while the wrapped :class:`mocks.ScriptedModel` keeps the call log (the ground truth). Every
+while the wrapped :class:`agent_limits.mocks.ScriptedModel` keeps the call log (the ground truth). Every
 response carries the scripted token usage, so ``result.context_wrapper.usage`` is exact:
 
     import json
     from agents import Agent, RunConfig, Runner
-    from mocks import Script, ScriptedModel, Tool, Turn, Usage
-    from mocks.openai_agents import AgentsScriptedModel, agents_tools
+    from agent_limits.mocks import Script, ScriptedModel, Tool, Turn, Usage
+    from agent_limits.mocks.openai_agents import AgentsScriptedModel, agents_tools
 
     scripted = ScriptedModel(Script([Turn.tools("lookup", usage=Usage(10, 5)),
                                      Turn.answer("done", Usage(12, 3))]))
@@ -18,7 +18,7 @@ response carries the scripted token usage, so ``result.context_wrapper.usage`` i
     assert result.context_wrapper.usage.total_tokens == 30 == scripted.usage.total
 
 The SDK ships ``agents.testing`` doubles too; this one exists so that the same
-:class:`mocks.Script` drives every framework and token limits are never tested on zero usage.
+:class:`agent_limits.mocks.Script` drives every framework and token limits are never tested on zero usage.
 """
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ class AgentsScriptedModel(Model):
         turn, index = await self._turn(input, tools)
         return to_model_response(turn, index)
 
-    async def stream_response(  # type: ignore[override]
+    async def stream_response(
         self,
         system_instructions: str | None,
         input: str | list[TResponseInputItem],
@@ -187,7 +187,7 @@ class AgentsScriptedModel(Model):
 
 
 def agents_tool(tool: Tool) -> FunctionTool:
-    """A ``mocks.Tool`` as an SDK ``FunctionTool`` that executes it via ``tool.acall`` (so it is recorded)."""
+    """A ``agent_limits.mocks.Tool`` as an SDK ``FunctionTool`` that executes it via ``tool.acall`` (so it is recorded)."""
 
     async def invoke(ctx: RunContextWrapper[Any], arguments: str) -> Any:
         return await tool.acall(**(json.loads(arguments) if arguments else {}))

@@ -1,14 +1,14 @@
-"""The scripted model spoken as a Pydantic AI model (a ``FunctionModel``), and mocks.Tool as its tools.
+"""The scripted model spoken as a Pydantic AI model (a ``FunctionModel``), and agent_limits.mocks.Tool as its tools.
 
 Pydantic AI's ``FunctionModel`` *estimates* token usage from the text whenever a response
 reports none, and always estimates it on the streaming path, so token limits tested on it
-are tested on made-up numbers. :class:`ScriptedFunctionModel` replays a :class:`mocks.Script`
+are tested on made-up numbers. :class:`ScriptedFunctionModel` replays a :class:`agent_limits.mocks.Script`
 instead: every model request is one ``await scripted.acomplete(...)``, and every response
 carries the scripted usage exactly (an all-zero scripted usage stays zero):
 
     from pydantic_ai import Agent
-    from mocks import Script, ScriptedModel, Tool, Turn, Usage
-    from mocks.pydantic_ai import ScriptedFunctionModel, pydantic_ai_tools
+    from agent_limits.mocks import Script, ScriptedModel, Tool, Turn, Usage
+    from agent_limits.mocks.pydantic_ai import ScriptedFunctionModel, pydantic_ai_tools
 
     scripted = ScriptedModel(Script([Turn.tools("lookup", usage=Usage(10, 5)),
                                      Turn.answer("done", Usage(12, 3))]))
@@ -186,13 +186,14 @@ class _ScriptedStream(StreamedResponse):
 
 
 def pydantic_ai_tool(tool: Tool) -> PydanticTool[Any]:
-    """A ``mocks.Tool`` as a Pydantic AI tool that executes it via ``tool.acall`` (so it is recorded)."""
+    """A ``agent_limits.mocks.Tool`` as a Pydantic AI tool that executes it via ``tool.acall`` (so it is recorded)."""
 
     async def call(**arguments: Any) -> Any:
         return await tool.acall(**arguments)
 
-    return PydanticTool.from_schema(call, name=tool.name, description=tool.description,
-                                    json_schema=dict(tool.parameters))
+    wrapped: PydanticTool[Any] = PydanticTool.from_schema(call, name=tool.name, description=tool.description,
+                                                          json_schema=dict(tool.parameters))
+    return wrapped
 
 
 def pydantic_ai_tools(tools: Sequence[Tool]) -> list[PydanticTool[Any]]:

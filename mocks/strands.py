@@ -1,17 +1,17 @@
 """The scripted model spoken in Strands Agents' model interface (``strands.models.Model``).
 
 Strands streams a model reply as Bedrock-style events. :class:`StrandsScriptedModel` turns each
-:class:`mocks.Turn` into exactly that stream - ``messageStart``, one
+:class:`agent_limits.mocks.Turn` into exactly that stream - ``messageStart``, one
 ``contentBlockStart``/``contentBlockDelta``/``contentBlockStop`` per text or ``toolUse`` block
 (parallel tool calls are several blocks in one message), ``messageStop`` and ``metadata`` with
 ``usage`` - and ALWAYS reports usage as scripted, so Strands' token limits really get tested.
 Each request calls ``await scripted.acomplete(...)`` exactly once, so the scripted model's call
-log stays the ground truth. :func:`strands_tools` wraps instrumented :class:`mocks.Tool` objects as
+log stays the ground truth. :func:`strands_tools` wraps instrumented :class:`agent_limits.mocks.Tool` objects as
 Strands tools that record every execution.
 
     from strands import Agent
-    from mocks import Script, ScriptedModel, Tool, Usage
-    from mocks.strands import StrandsScriptedModel, strands_tools
+    from agent_limits.mocks import Script, ScriptedModel, Tool, Usage
+    from agent_limits.mocks.strands import StrandsScriptedModel, strands_tools
 
     scripted = ScriptedModel(Script.tool_calls(2, usage=Usage(100, 20)))
     lookup = Tool()
@@ -78,7 +78,7 @@ def turn_events(turn: Turn) -> Iterator[StreamEvent]:
 
 
 class StrandsScriptedModel(Model):
-    """A ``strands.models.Model`` that replays a :class:`mocks.ScriptedModel`.
+    """A ``strands.models.Model`` that replays a :class:`agent_limits.mocks.ScriptedModel`.
 
     One ``stream()`` call is one model request: it awaits ``scripted.acomplete`` once and
     streams the returned turn. A turn's ``raises`` propagates from ``stream()`` as a provider
@@ -95,7 +95,7 @@ class StrandsScriptedModel(Model):
     def get_config(self) -> dict[str, Any]:
         return dict(self.config)
 
-    async def stream(  # type: ignore[override]
+    async def stream(
         self,
         messages: Messages,
         tool_specs: list[ToolSpec] | None = None,
@@ -106,7 +106,7 @@ class StrandsScriptedModel(Model):
         for event in turn_events(turn):
             yield event
 
-    async def structured_output(  # type: ignore[override]
+    async def structured_output(
         self, output_model: type[T], prompt: Messages, system_prompt: str | None = None, **kwargs: Any
     ) -> AsyncGenerator[dict[str, T | Any], None]:
         """Not scripted: a script holds text and tool calls, not structured objects."""

@@ -1,11 +1,11 @@
 """Hypothesis strategies for agent-limit tests: usage, turns, scripts, valid and invalid limits.
 
-Use them to write property tests of your own agent against :func:`harness.expect_run`:
+Use them to write property tests of your own agent against :func:`agent_limits.harness.expect_run`:
 
     from hypothesis import given
-    from harness import expect_run
-    from mocks import ScriptedModel, Tool
-    from mocks.strategies import limits, scripts
+    from agent_limits.harness import expect_run
+    from agent_limits.mocks import ScriptedModel, Tool
+    from agent_limits.mocks.strategies import limits, scripts
 
     @given(script=scripts(), chosen=limits(["max_turns", "max_token_budget"]))
     def test_agent_matches_the_oracle(script, chosen):

@@ -9,8 +9,8 @@ of the agent it serves, with ``usage`` (prompt/completion tokens) always set as 
 Replacing ``agent.client`` is how tinyAgent's own users test; nothing of tinyAgent is patched:
 
     from tinyagent import ReactAgent
-    from mocks import Script, ScriptedModel, Tool
-    from mocks.tinyagent import ScriptedClient, tinyagent_tools
+    from agent_limits.mocks import Script, ScriptedModel, Tool
+    from agent_limits.mocks.tinyagent import ScriptedClient, tinyagent_tools
 
     scripted = ScriptedModel(Script.tool_calls(2))
     lookup = Tool()
@@ -36,8 +36,15 @@ from typing import Any, Literal, Mapping, Sequence
 
 import tinyagent
 from openai.types import CompletionUsage
-from openai.types.chat import ChatCompletion, ChatCompletionMessage
+from openai.types.chat import (
+    ChatCompletion,
+    ChatCompletionMessage,
+    ChatCompletionMessageFunctionToolCall,
+    ChatCompletionMessageToolCallUnion,
+)
 from openai.types.chat.chat_completion import Choice
+from openai.types.chat.chat_completion_message_function_tool_call import Function
+from openai.types.completion_usage import PromptTokensDetails
 
 from ._model import ScriptedModel
 from ._script import Turn
@@ -64,7 +71,7 @@ class UnsupportedTurn(ValueError):
 
 def to_usage(usage: Usage) -> CompletionUsage:
     """OpenAI's ``usage`` block for one reply, exactly as scripted."""
-    details = {"cached_tokens": usage.cached_input_tokens} if usage.cached_input_tokens else None
+    details = PromptTokensDetails(cached_tokens=usage.cached_input_tokens) if usage.cached_input_tokens else None
     return CompletionUsage(
         prompt_tokens=usage.input_tokens,
         completion_tokens=usage.output_tokens,
@@ -102,6 +109,8 @@ def code_content(turn: Turn) -> str:
 
 def to_completion(turn: Turn, model: str, protocol: Protocol, index: int) -> ChatCompletion:
     """One scripted turn as the ``ChatCompletion`` an OpenAI-compatible server would return."""
+    content: str | None
+    tool_calls: list[ChatCompletionMessageToolCallUnion] | None
     if protocol == "react":
         content, tool_calls = react_content(turn), None
     elif protocol == "code":
@@ -109,10 +118,12 @@ def to_completion(turn: Turn, model: str, protocol: Protocol, index: int) -> Cha
     else:
         content = turn.text
         tool_calls = [
-            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": json.dumps(dict(c.arguments))}}
+            ChatCompletionMessageFunctionToolCall(
+                id=c.id, type="function", function=Function(name=c.name, arguments=json.dumps(dict(c.arguments)))
+            )
             for c in turn.tool_calls
         ] or None
-    finish = "tool_calls" if tool_calls else "stop"
+    finish: Literal["tool_calls", "stop"] = "tool_calls" if tool_calls else "stop"
     message = ChatCompletionMessage(role="assistant", content=content, tool_calls=tool_calls)
     return ChatCompletion(
         id=f"scripted-{index}",
@@ -157,7 +168,7 @@ class ScriptedClient:
         if protocol not in PROTOCOLS:
             raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
         self.scripted = scripted
-        self.protocol = protocol
+        self.protocol: Protocol = protocol
         self.chat = _Chat(self._completions())
 
     def _completions(self) -> _Completions:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from conformance.reference import ReferenceAgent  # noqa: E402
-from mocks import Script, ScriptedModel, Tool, Turn, frozen_clock  # noqa: E402
+from agent_limits.conformance.reference import ReferenceAgent  # noqa: E402
+from agent_limits.mocks import Script, ScriptedModel, Tool, Turn, frozen_clock  # noqa: E402
 
 SIZES = (1_000, 2_500, 5_000, 10_000)
 
@@ -78,7 +78,7 @@ def full_suite() -> None:
 
     root = Path(__file__).resolve().parents[1]
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-               "--agent-impl=conformance.reference:ReferenceAgent", str(root / "conformance" / "suite")]
+               "--agent-impl=agent_limits.conformance.reference:ReferenceAgent", str(root / "conformance" / "suite")]
     began = time.perf_counter()
     done = subprocess.run(command, cwd=root, capture_output=True, text=True, env={**os.environ, "CI": "true"})
     took = time.perf_counter() - began

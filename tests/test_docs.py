@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-import conformance.reference
-import mocks
+import agent_limits.conformance.reference
+import agent_limits.mocks as mocks
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,7 +39,7 @@ def test_readme_example_runs(code):
     exec(compile(code, "README.md", "exec"), {})
 
 
-@pytest.mark.parametrize("module", [mocks, conformance.reference], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [mocks, agent_limits.conformance.reference], ids=lambda m: m.__name__)
 def test_docstring_example_runs(module):
     exec(compile(docstring_example(module), module.__name__, "exec"), {})
 
@@ -51,5 +51,5 @@ def test_docstring_example_runs(module):
 )
 def test_framework_dialect_example_runs(dialect, framework):
     pytest.importorskip(framework)
-    module = importlib.import_module(f"mocks.{dialect}")
+    module = importlib.import_module(f"agent_limits.mocks.{dialect}")
     exec(compile(docstring_example(module), module.__name__, "exec"), {})

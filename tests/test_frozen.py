@@ -8,7 +8,7 @@ import time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mocks import Script, ScriptedModel, Tool, Turn, frozen_clock
+from agent_limits.mocks import Script, ScriptedModel, Tool, Turn, frozen_clock
 
 
 def test_sync_agents_see_the_model_latency_on_time_monotonic():

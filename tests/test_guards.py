@@ -6,12 +6,12 @@ import time
 
 import pytest
 
-from harness.plugin import suite_dir
+from agent_limits.harness.plugin import suite_dir
 
 BAD_AGENTS = '''
 import asyncio, socket, threading, time
 from concurrent.futures import ThreadPoolExecutor
-from conformance.reference import ReferenceAgent
+from agent_limits.conformance.reference import ReferenceAgent
 
 class Sleeper(ReferenceAgent):
     """Blocks forever on both paths."""

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from mocks import ManualClock, Script, ScriptedModel, ScriptExhausted, Tool, ToolCall, Turn, Usage
+from agent_limits.mocks import ManualClock, Script, ScriptedModel, ScriptExhausted, Tool, ToolCall, Turn, Usage
 
 
 def test_usage_totals_and_validation():

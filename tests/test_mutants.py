@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import clauses
+from agent_limits.conformance import clauses
 from tests.mutants import CATALOGUE, Mutant
 from tests.mutants._run import survived, verdicts
 
 
 def test_reference_agent_passes_every_clause():
-    found = verdicts("conformance.reference:ReferenceAgent")
+    found = verdicts("agent_limits.conformance.reference:ReferenceAgent")
     assert set(found) == set(clauses()), "every clause in SPEC.md has tests"
     assert {c: v["status"] for c, v in found.items() if v["status"] != "passed"} == {}
 

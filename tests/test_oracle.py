@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from harness import expect_run
-from mocks import Script, Turn, Usage
+from agent_limits.harness import expect_run
+from agent_limits.mocks import Script, Turn, Usage
 
 
 def test_turn_limit_on_an_endless_script():

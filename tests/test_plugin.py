@@ -7,10 +7,10 @@ import sys
 
 import pytest
 
-REFERENCE = "conformance.reference:ReferenceAgent"
+REFERENCE = "agent_limits.conformance.reference:ReferenceAgent"
 
 TURNS_ONLY = '''
-from conformance.reference import ReferenceAgent
+from agent_limits.conformance.reference import ReferenceAgent
 
 class TurnsOnly(ReferenceAgent):
     """Supports max_turns only: every token clause must be skipped, not passed."""
@@ -50,7 +50,7 @@ def test_option_runs_the_bundled_suite_and_reports_by_clause(pytester):
     assert outcomes["passed"] > 100 and "failed" not in outcomes and "errors" not in outcomes
     assert result.ret == 0
     result.stdout.fnmatch_lines([
-        "agent-impl: conformance.reference:ReferenceAgent | adapter: native protocol*limits: max_cost_usd, *, max_turns, timeout_seconds | paths: sync+async",
+        "agent-impl: agent_limits.conformance.reference:ReferenceAgent | adapter: native protocol*limits: max_cost_usd, *, max_turns, timeout_seconds | paths: sync+async",
         "*agent conformance by clause*",
         "PASSED   TURNS-1 *MUST*",
         "clauses: * passed, 0 failed, 0 skipped (of *)",
@@ -60,7 +60,7 @@ def test_option_runs_the_bundled_suite_and_reports_by_clause(pytester):
 def test_ini_key_selects_the_implementation(pytester):
     pytester.makeini(f"[pytest]\nagent_impl = {REFERENCE}\n")
     result = run(pytester, "--clause=TURNS-1")
-    result.stdout.fnmatch_lines(["agent-impl: conformance.reference:ReferenceAgent*", "clauses: * passed, 0 failed*"])
+    result.stdout.fnmatch_lines(["agent-impl: agent_limits.conformance.reference:ReferenceAgent*", "clauses: * passed, 0 failed*"])
     assert result.ret == 0
 
 
@@ -79,7 +79,7 @@ def test_without_an_implementation_nothing_extra_is_collected(pytester):
 
 
 def test_the_suite_named_without_an_implementation_is_a_usage_error(pytester):
-    from harness.plugin import suite_dir
+    from agent_limits.harness.plugin import suite_dir
 
     result = run(pytester, str(suite_dir()))
     assert result.ret == pytest.ExitCode.USAGE_ERROR
@@ -146,7 +146,7 @@ def test_missing_async_path_is_skipped_not_passed(agents, tmp_path):
 
 
 def test_a_broken_agent_fails_with_clause_limits_script_and_rerun_command(pytester):
-    from harness.plugin import suite_dir
+    from agent_limits.harness.plugin import suite_dir
 
     case = f"{suite_dir()}/test_tokens.py::test_total_token_budget_stops_at_the_exact_boundary[sync-even-boundary=30]"
     result = run(pytester, "--agent-impl=tests.mutants.budgets:BudgetGreaterThan", case)
@@ -170,7 +170,7 @@ def test_a_broken_agent_fails_with_clause_limits_script_and_rerun_command(pytest
 
 def test_fixtures_are_reusable_in_a_users_own_tests(pytester):
     pytester.makepyfile(test_user='''
-from mocks import Script, Usage
+from agent_limits.mocks import Script, Usage
 
 def test_mine(scripted_model, instrumented_tools):
     model = scripted_model(Script.tool_calls(1, usage=Usage(3, 4)))

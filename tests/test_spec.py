@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance import clause, clauses
-from harness.plugin import suite_dir
+from agent_limits.conformance import clause, clauses
+from agent_limits.harness.plugin import suite_dir
 
 
 def clause_ids_used_by_the_suite() -> set[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mocks import Script, Turn, Usage
+from agent_limits.mocks import Script, Turn, Usage
 
 __all__ = ["BREACHES", "BREACH_KINDS", "USAGE", "Breach", "generous", "price"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import clause
+from agent_limits.conformance import clause
 
 from ._scenarios import BREACH_KINDS, BREACHES
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import clause
-from mocks import Script
+from agent_limits.conformance import clause
+from agent_limits.mocks import Script
 
 #: 2 one-byte, 20 two-byte, 20 three-byte and 5 four-byte characters: 122 bytes.
 OUTPUT = "ab" + "é" * 20 + "€" * 20 + "😀" * 5

@@ -1,6 +1,6 @@
 """PROP-*, STATE-1: random scripts and limits against the oracle, and many invocations in a row.
 
-The strategies live in ``mocks.strategies``. Under ``CI`` the examples are derandomized and
+The strategies live in ``agent_limits.mocks.strategies``. Under ``CI`` the examples are derandomized and
 bounded (profile ``agent-limits-ci``), so a CI run is reproducible.
 """
 
@@ -13,11 +13,11 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from conformance import clause
-from harness import Observed, transcript_problems
-from harness.oracle import EXHAUSTED
-from mocks import Script
-from mocks.strategies import invalid_limit_values, limits, price, scripts, segments
+from agent_limits.conformance import clause
+from agent_limits.harness import Observed, transcript_problems
+from agent_limits.harness.oracle import EXHAUSTED
+from agent_limits.mocks import Script
+from agent_limits.mocks.strategies import invalid_limit_values, limits, price, scripts, segments
 
 PROFILE = settings.get_profile("agent-limits-ci" if os.environ.get("CI") else "agent-limits-dev")
 #: The limits these properties draw; parallel and output-byte caps never change the counts.

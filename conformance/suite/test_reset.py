@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import clause
-from harness import expect_run
-from mocks import Script, Turn, Usage
+from agent_limits.conformance import clause
+from agent_limits.harness import expect_run
+from agent_limits.mocks import Script, Turn, Usage
 
 from ._scenarios import BREACH_KINDS, BREACHES
 

@@ -6,8 +6,8 @@ from itertools import accumulate
 
 import pytest
 
-from conformance import clause
-from mocks import Script, Turn, Usage
+from agent_limits.conformance import clause
+from agent_limits.mocks import Script, Turn, Usage
 
 #: Usage per reply: even, and uneven with an output-heavy call and a zero-output call.
 PATTERNS = {

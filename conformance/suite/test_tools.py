@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import clause
-from mocks import Script, Turn
+from agent_limits.conformance import clause
+from agent_limits.mocks import Script, Turn
 
 from ._scenarios import USAGE
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import clause
-from harness import LIMIT_KINDS, invalid_values
-from mocks import Script
+from agent_limits.conformance import clause
+from agent_limits.harness import LIMIT_KINDS, invalid_values
+from agent_limits.mocks import Script
 
 from ._scenarios import price
 

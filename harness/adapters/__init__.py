@@ -1,7 +1,7 @@
 """Adapters for agent frameworks, found from the object passed to ``--agent-impl``.
 
 Each framework's adapter lives in its own module here and exposes
-``adapter_for(target) -> harness.Adapter``; it imports its framework lazily, so the
+``adapter_for(target) -> agent_limits.harness.Adapter``; it imports its framework lazily, so the
 harness core works with none of them installed.
 """
 
@@ -14,12 +14,12 @@ __all__ = ["ADAPTER_MODULES", "framework_adapter", "framework_of"]
 
 #: Top-level module of a framework -> the module holding its adapter.
 ADAPTER_MODULES: dict[str, str] = {
-    "strands": "harness.adapters.strands",
-    "agents": "harness.adapters.openai_agents",
-    "pydantic_ai": "harness.adapters.pydantic_ai",
-    "langchain": "harness.adapters.langchain",
-    "langgraph": "harness.adapters.langchain",
-    "tinyagent": "harness.adapters.tinyagent",
+    "strands": "agent_limits.harness.adapters.strands",
+    "agents": "agent_limits.harness.adapters.openai_agents",
+    "pydantic_ai": "agent_limits.harness.adapters.pydantic_ai",
+    "langchain": "agent_limits.harness.adapters.langchain",
+    "langgraph": "agent_limits.harness.adapters.langchain",
+    "tinyagent": "agent_limits.harness.adapters.tinyagent",
 }
 
 

@@ -40,8 +40,8 @@ from langchain_core.callbacks import UsageMetadataCallbackHandler
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
-from mocks import ScriptedModel, Tool, Usage
-from mocks.langchain import ScriptedChatModel, langchain_tools
+from agent_limits.mocks import ScriptedModel, Tool, Usage
+from agent_limits.mocks.langchain import ScriptedChatModel, langchain_tools
 
 from .._limits import COMPLETED, ERROR
 from ..adapter import Adapter, Message, Outcome
@@ -187,7 +187,7 @@ def breach_kind(error: BaseException) -> str:
 
 
 def to_message(message: BaseMessage) -> Message:
-    """A LangChain message as a transcript :class:`~harness.Message`."""
+    """A LangChain message as a transcript :class:`~agent_limits.harness.Message`."""
     text = str(message.text) or None
     if isinstance(message, AIMessage):
         return Message("assistant", text, tuple(c["id"] or "" for c in message.tool_calls))

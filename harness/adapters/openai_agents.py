@@ -37,8 +37,8 @@ from agents import (
 from agents.items import TResponseInputItem
 from openai.types.responses import ResponseFunctionToolCall, ResponseOutputMessage
 
-from mocks import ScriptedModel, Tool, Usage
-from mocks.openai_agents import AgentsScriptedModel, agents_tools
+from agent_limits.mocks import ScriptedModel, Tool, Usage
+from agent_limits.mocks.openai_agents import AgentsScriptedModel, agents_tools
 
 from .._limits import COMPLETED, ERROR
 from ..adapter import Adapter, Message, Outcome
@@ -188,7 +188,7 @@ def last_text(messages: Sequence[Message]) -> str | None:
 
 
 def to_usage(usage: Any) -> Usage | None:
-    """The SDK's accumulated ``Usage`` for this run as :class:`mocks.Usage`."""
+    """The SDK's accumulated ``Usage`` for this run as :class:`agent_limits.mocks.Usage`."""
     if usage is None:
         return None
     cached = getattr(getattr(usage, "input_tokens_details", None), "cached_tokens", 0) or 0

@@ -48,8 +48,8 @@ from pydantic_ai.messages import (
 )
 from pydantic_ai.usage import UsageLimits
 
-from mocks import ScriptedModel, Tool, Usage
-from mocks.pydantic_ai import ScriptedFunctionModel, pydantic_ai_tools
+from agent_limits.mocks import ScriptedModel, Tool, Usage
+from agent_limits.mocks.pydantic_ai import ScriptedFunctionModel, pydantic_ai_tools
 
 from .._limits import COMPLETED, ERROR
 from .._resolve import ImplementationError
@@ -196,7 +196,7 @@ def _last_text(messages: Sequence[Message]) -> str | None:
 
 
 def to_usage(usage: Any) -> Usage:
-    """Pydantic AI's ``RunUsage`` (or ``RequestUsage``) as :class:`mocks.Usage`."""
+    """Pydantic AI's ``RunUsage`` (or ``RequestUsage``) as :class:`agent_limits.mocks.Usage`."""
     return Usage(usage.input_tokens, usage.output_tokens, usage.cache_read_tokens)
 
 

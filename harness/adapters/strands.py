@@ -25,8 +25,8 @@ from typing import Any, Mapping, Sequence
 from strands import Agent
 from strands.hooks import MessageAddedEvent
 
-from mocks import ScriptedModel, Tool, Usage
-from mocks.strands import StrandsScriptedModel, strands_tools
+from agent_limits.mocks import ScriptedModel, Tool, Usage
+from agent_limits.mocks.strands import StrandsScriptedModel, strands_tools
 
 from .._limits import COMPLETED, ERROR
 from .._resolve import ImplementationError
@@ -139,7 +139,7 @@ def adapter_for(target: Any) -> StrandsAdapter:
 
 
 def to_usage(raw: Mapping[str, Any]) -> Usage:
-    """A Strands ``Usage`` dict as :class:`mocks.Usage` (cache reads kept as informational)."""
+    """A Strands ``Usage`` dict as :class:`agent_limits.mocks.Usage` (cache reads kept as informational)."""
     return Usage(int(raw.get("inputTokens", 0)), int(raw.get("outputTokens", 0)),
                  int(raw.get("cacheReadInputTokens", 0)))
 

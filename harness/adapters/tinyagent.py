@@ -3,7 +3,7 @@
 tinyAgent has one limit, ``run(task, max_steps=N)``, and it maps onto ``max_turns``. Its agents
 talk to the model through ``agent.client`` (an OpenAI client built in the constructor); the
 adapter builds the agent as a user does and replaces that client with
-:class:`mocks.tinyagent.ScriptedClient`, as tinyAgent's own users do in tests.
+:class:`agent_limits.mocks.tinyagent.ScriptedClient`, as tinyAgent's own users do in tests.
 
 The run uses ``return_result=True``, tinyAgent's richer result: ``RunResult.state`` says
 ``"step_limit_reached"`` even when the extra "final attempt" call after the last step produced
@@ -51,8 +51,8 @@ if not all(hasattr(tinyagent, name) for name in ("ReactAgent", "TinyCodeAgent", 
 
 from tinyagent import ReactAgent, StepLimitReached, TinyCodeAgent  # noqa: E402
 
-from mocks import ScriptedModel, Tool  # noqa: E402
-from mocks.tinyagent import Protocol, ScriptedClient, tinyagent_tools  # noqa: E402
+from agent_limits.mocks import ScriptedModel, Tool  # noqa: E402
+from agent_limits.mocks.tinyagent import Protocol, ScriptedClient, tinyagent_tools  # noqa: E402
 
 __all__ = ["TinyAgentAdapter", "TinyAgentRun", "adapter_for"]
 

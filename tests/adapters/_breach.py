@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Mapping, Sequence
 
-from harness import Adapter, Outcome, transcript_problems
-from mocks import Script, ScriptedModel, Tool, Turn, Usage
+from agent_limits.harness import Adapter, Outcome, transcript_problems
+from agent_limits.mocks import Script, ScriptedModel, Tool, Turn, Usage
 
 __all__ = ["USAGE", "assert_partial_results", "breach", "provider_error"]
 

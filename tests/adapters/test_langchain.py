@@ -15,10 +15,10 @@ from langchain.agents.middleware import ModelCallLimitMiddleware  # noqa: E402
 from langchain_core.callbacks import UsageMetadataCallbackHandler  # noqa: E402
 from langgraph.errors import GraphRecursionError  # noqa: E402
 
-from harness import resolve, transcript_problems  # noqa: E402
-from harness.adapters.langchain import LangChainAdapter, reported_usage, to_message  # noqa: E402
-from mocks import Script, ScriptedModel, Tool, ToolCall, Turn, Usage  # noqa: E402
-from mocks.langchain import ScriptedChatModel, langchain_tools  # noqa: E402
+from agent_limits.harness import resolve, transcript_problems  # noqa: E402
+from agent_limits.harness.adapters.langchain import LangChainAdapter, reported_usage, to_message  # noqa: E402
+from agent_limits.mocks import Script, ScriptedModel, Tool, ToolCall, Turn, Usage  # noqa: E402
+from agent_limits.mocks.langchain import ScriptedChatModel, langchain_tools  # noqa: E402
 
 from tests.adapters._breach import assert_partial_results, breach, provider_error
 
@@ -157,8 +157,8 @@ def test_the_dialect_docstring_example_runs():
     import re
     import textwrap
 
-    import mocks.langchain
+    import agent_limits.mocks.langchain
 
-    example = re.search(r"\n\n((?:    .*\n|\n)+)", mocks.langchain.__doc__ or "")
-    assert example, "mocks.langchain has no example in its docstring"
-    exec(compile(textwrap.dedent(example.group(1)), "mocks.langchain", "exec"), {})
+    example = re.search(r"\n\n((?:    .*\n|\n)+)", agent_limits.mocks.langchain.__doc__ or "")
+    assert example, "agent_limits.mocks.langchain has no example in its docstring"
+    exec(compile(textwrap.dedent(example.group(1)), "agent_limits.mocks.langchain", "exec"), {})

@@ -12,10 +12,10 @@ pytest.importorskip("agents")
 
 from agents import Agent, MaxTurnsExceeded, RunConfig, Runner  # noqa: E402
 
-from harness import ImplementationError, resolve, transcript_problems  # noqa: E402
-from harness.adapters.openai_agents import OpenAIAgentsAdapter, transcript  # noqa: E402
-from mocks import Concurrency, Script, ScriptedModel, Tool, ToolCall, Turn, Usage  # noqa: E402
-from mocks.openai_agents import AgentsScriptedModel, agents_tools  # noqa: E402
+from agent_limits.harness import ImplementationError, resolve, transcript_problems  # noqa: E402
+from agent_limits.harness.adapters.openai_agents import OpenAIAgentsAdapter, transcript  # noqa: E402
+from agent_limits.mocks import Concurrency, Script, ScriptedModel, Tool, ToolCall, Turn, Usage  # noqa: E402
+from agent_limits.mocks.openai_agents import AgentsScriptedModel, agents_tools  # noqa: E402
 
 from tests.adapters._breach import assert_partial_results, breach, provider_error
 

@@ -13,11 +13,11 @@ from pydantic_ai import Agent  # noqa: E402
 from pydantic_ai.exceptions import RunTimedOut, UsageLimitExceeded  # noqa: E402
 from pydantic_ai.models.function import FunctionModel  # noqa: E402
 
-import mocks.pydantic_ai  # noqa: E402
-from harness import ImplementationError, Message, resolve, transcript_problems  # noqa: E402
-from harness.adapters.pydantic_ai import PydanticAIAdapter, breach_kind, to_messages  # noqa: E402
-from mocks import Script, ScriptedModel, Tool, ToolCall, Turn, Usage, frozen_clock  # noqa: E402
-from mocks.pydantic_ai import ScriptedFunctionModel, pydantic_ai_tools  # noqa: E402
+import agent_limits.mocks.pydantic_ai  # noqa: E402
+from agent_limits.harness import ImplementationError, Message, resolve, transcript_problems  # noqa: E402
+from agent_limits.harness.adapters.pydantic_ai import PydanticAIAdapter, breach_kind, to_messages  # noqa: E402
+from agent_limits.mocks import Script, ScriptedModel, Tool, ToolCall, Turn, Usage, frozen_clock  # noqa: E402
+from agent_limits.mocks.pydantic_ai import ScriptedFunctionModel, pydantic_ai_tools  # noqa: E402
 
 from tests.adapters._breach import assert_partial_results, breach, provider_error
 
@@ -76,7 +76,7 @@ def test_a_scripted_zero_usage_stays_zero_where_function_model_would_estimate():
     assert _tokens(agent.run_sync("Hi.").usage) == (0, 0)
 
     async def plain(messages, info):  # what a bare FunctionModel does with the same reply
-        return mocks.pydantic_ai.to_model_response(Turn.answer("ok", Usage(0, 0)), "plain")
+        return agent_limits.mocks.pydantic_ai.to_model_response(Turn.answer("ok", Usage(0, 0)), "plain")
 
     assert _tokens(Agent(FunctionModel(plain)).run_sync("Hi.").usage) != (0, 0)
 

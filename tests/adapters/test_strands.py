@@ -11,10 +11,10 @@ pytest.importorskip("strands")
 
 from strands import Agent  # noqa: E402
 
-from harness import ImplementationError, resolve, transcript_problems  # noqa: E402
-from harness.adapters.strands import StrandsAdapter, to_messages  # noqa: E402
-from mocks import Script, ScriptedModel, Tool, ToolCall, Turn, Usage  # noqa: E402
-from mocks.strands import StrandsScriptedModel, strands_tools  # noqa: E402
+from agent_limits.harness import ImplementationError, resolve, transcript_problems  # noqa: E402
+from agent_limits.harness.adapters.strands import StrandsAdapter, to_messages  # noqa: E402
+from agent_limits.mocks import Script, ScriptedModel, Tool, ToolCall, Turn, Usage  # noqa: E402
+from agent_limits.mocks.strands import StrandsScriptedModel, strands_tools  # noqa: E402
 
 from tests.adapters._breach import assert_partial_results, breach, provider_error
 

@@ -16,10 +16,10 @@ if not hasattr(tinyagent, "ReactAgent"):
 
 from tinyagent import ReactAgent, StepLimitReached, TinyCodeAgent  # noqa: E402
 
-from harness import resolve  # noqa: E402
-from harness.adapters.tinyagent import TinyAgentAdapter  # noqa: E402
-from mocks import Script, ScriptedModel, Tool, ToolCall, Turn, Usage  # noqa: E402
-from mocks.tinyagent import AsyncScriptedClient, ScriptedClient, UnsupportedTurn, tinyagent_tools  # noqa: E402
+from agent_limits.harness import resolve  # noqa: E402
+from agent_limits.harness.adapters.tinyagent import TinyAgentAdapter  # noqa: E402
+from agent_limits.mocks import Script, ScriptedModel, Tool, ToolCall, Turn, Usage  # noqa: E402
+from agent_limits.mocks.tinyagent import AsyncScriptedClient, ScriptedClient, UnsupportedTurn, tinyagent_tools  # noqa: E402
 
 
 def _agent(cls: type, script: Script, *tools: Tool, protocol: str = "react"):
@@ -88,11 +88,11 @@ def test_an_injected_model_error_propagates_after_the_call_is_logged():
 
 
 def test_the_dialect_docstring_example_runs():
-    import mocks.tinyagent
+    import agent_limits.mocks.tinyagent
 
-    example = re.search(r"\n\n((?:    .*\n|\n)+)", mocks.tinyagent.__doc__ or "")
-    assert example, "mocks.tinyagent has no example in its docstring"
-    exec(compile(textwrap.dedent(example.group(1)), "mocks.tinyagent", "exec"), {})
+    example = re.search(r"\n\n((?:    .*\n|\n)+)", agent_limits.mocks.tinyagent.__doc__ or "")
+    assert example, "agent_limits.mocks.tinyagent has no example in its docstring"
+    exec(compile(textwrap.dedent(example.group(1)), "agent_limits.mocks.tinyagent", "exec"), {})
 
 
 # -- the adapter ----------------------------------------------------------------------------------

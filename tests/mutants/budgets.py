@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from conformance.reference import ReferenceAgent, _Run
-from mocks import Turn, Usage
+from agent_limits.conformance.reference import ReferenceAgent, _Run
+from agent_limits.mocks import Turn, Usage
 
 from ._base import mutant
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from conformance.reference import ReferenceAgent, Result, _Run
-from mocks import Turn, Usage
+from agent_limits.conformance.reference import ReferenceAgent, Result, _Run
+from agent_limits.mocks import Turn, Usage
 
 from ._base import mutant
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from typing import Any, Sequence
 
-from conformance.reference import ReferenceAgent, Result, _Run
-from harness import LIMIT_KINDS
-from mocks import ToolCall
+from agent_limits.conformance.reference import ReferenceAgent, Result, _Run
+from agent_limits.harness import LIMIT_KINDS
+from agent_limits.mocks import ToolCall
 
 from ._base import mutant
 

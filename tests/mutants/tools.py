@@ -6,9 +6,9 @@ import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Sequence
 
-from conformance.reference import TRUNCATION_MARKER, ReferenceAgent, _Run, check_amount, truncate_utf8
-from harness import LIMIT_KINDS
-from mocks import ToolCall
+from agent_limits.conformance.reference import TRUNCATION_MARKER, ReferenceAgent, _Run, check_amount, truncate_utf8
+from agent_limits.harness import LIMIT_KINDS
+from agent_limits.mocks import ToolCall
 
 from ._base import mutant
 

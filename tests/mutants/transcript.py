@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conformance.reference import ReferenceAgent, Result, _Run
+from agent_limits.conformance.reference import ReferenceAgent, Result, _Run
 
 from ._base import mutant
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from conformance.reference import ReferenceAgent, Result, _Run
-from mocks import ToolCall, Turn
+from agent_limits.conformance.reference import ReferenceAgent, Result, _Run
+from agent_limits.mocks import ToolCall, Turn
 
 from ._base import mutant
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from conformance.reference import ReferenceAgent
-from harness import LIMIT_KINDS
-from harness._limits import INTEGER_LIMITS
+from agent_limits.conformance.reference import ReferenceAgent
+from agent_limits.harness import LIMIT_KINDS
+from agent_limits.harness._limits import INTEGER_LIMITS
 
 from ._base import mutant
 
