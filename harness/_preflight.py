@@ -41,18 +41,23 @@ def preflight(adapter: Adapter, spec: str, agent_timeout: float) -> list[str]:
 
 
 def _try_path(adapter: Adapter, path: str, agent_timeout: float) -> list[str]:
+    """Problems reading one invocation on ``path``. An agent that hangs, reaches for the network
+    or tries to exit is behaving, not misreading the protocol: that is left to the suite, whose
+    guards fail each test with its own message while the run goes on."""
     attempts: list[str] = []
     with network_blocked(attempts), exit_blocked(attempts):
         try:
             with watchdog(agent_timeout, f"the pre-flight invocation ({path} path)"):
                 problems = _build_and_invoke(adapter, path)
-        except AgentHung as hung:
-            problems = [str(hung)]
-        except (SystemExit, AgentExited) as exc:
-            problems = [f"the agent tried to end the interpreter ({_exit_text(exc)})"]
-    if attempts:  # even if the agent swallowed the refusal
-        return [f"the agent tried to reach the network or end the interpreter ({'; '.join(attempts)})"]
-    return problems
+        except (AgentHung, AgentExited, SystemExit):
+            return []
+        except _Raised as raised:  # outside the watchdog, which turns what a hang caused into AgentHung
+            problems = [str(raised)]
+    return [] if attempts else problems
+
+
+class _Raised(Exception):
+    """The agent raised where a plain answer was due; the message says where."""
 
 
 def _build_and_invoke(adapter: Adapter, path: str) -> list[str]:
@@ -60,7 +65,7 @@ def _build_and_invoke(adapter: Adapter, path: str) -> list[str]:
     try:
         agent = adapter.build(model, [Tool("lookup")], {})
     except Exception as exc:
-        return [f"building the agent with no limits raised {type(exc).__name__}: {exc}"]
+        raise _Raised(f"building the agent with no limits raised {type(exc).__name__}: {exc}") from exc
     if isinstance(adapter, NativeAdapter):
         return _native_result(agent, path)
     outcome = adapter.run(agent, PROMPT) if path == "sync" else asyncio.run(adapter.arun(agent, PROMPT))
@@ -90,7 +95,7 @@ def _native_result(agent: Any, path: str) -> list[str]:
                 return [f"ainvoke(prompt) returned {type(pending).__name__}, not an awaitable: define it with async def"]
             result = asyncio.run(_awaited(pending))
     except Exception as exc:
-        return [f"{call} raised {type(exc).__name__}: {exc} on a script that only answers 'pong'"]
+        raise _Raised(f"{call} raised {type(exc).__name__}: {exc} on a script that only answers 'pong'") from exc
     return _result_problems(result, call)
 
 
@@ -138,9 +143,3 @@ def _outcome_problems(outcome: Any) -> list[str]:
     if outcome.stop not in STOP_KINDS:
         return [f"the adapter's Outcome.stop is {outcome.stop!r}; it must be one of {', '.join(STOP_KINDS)}"]
     return []
-
-
-def _exit_text(exc: BaseException) -> str:
-    if isinstance(exc, SystemExit):
-        return f"sys.exit({exc.code!r})"
-    return str(exc).removeprefix("the agent called ")

@@ -67,7 +67,7 @@ def run_column(column: Column, suite: Path, timeout: float = 1800) -> dict[str, 
         if not report.exists():
             tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
             return {"installed": True, "note": "the suite did not run: " + " | ".join(tail)}
-        found = json.loads(report.read_text())
+        found: dict[str, Any] = json.loads(report.read_text())
         found["installed"] = True
         return found
 
@@ -127,7 +127,7 @@ def _version(column: Column) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--out", default="docs", help="folder for MATRIX.md and matrix.json")
     parser.add_argument("--only", default="", help="comma-separated column names")
     parser.add_argument("--jobs", type=int, default=2, help="implementations run at once (default 2)")

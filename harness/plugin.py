@@ -8,6 +8,7 @@ its own stdlib-only guards, so that loading it costs nothing and cannot fail any
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import os
 import sys
@@ -225,6 +226,52 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     suite = suite_dir()
     if suite is not None and (collection_path == suite or suite in collection_path.parents):
         return True
+    return None
+
+
+# -- the bundled suite is imported under its package name, wherever its files are ----------
+def _package_name(path: Path) -> str | None:
+    """``agent_limits.conformance[.…]`` for a folder or module file of ours, else None."""
+    suite = suite_dir()
+    if suite is None:
+        return None
+    root = suite.parent
+    path = path.resolve()
+    if path != root and root not in path.parents:
+        return None
+    parts = [p.removesuffix(".py") for p in path.relative_to(root).parts]
+    return ".".join([SUITE_PACKAGE.rpartition(".")[0], *(p for p in parts if p != "__init__")])
+
+
+class _SuitePackage(pytest.Package):
+    """Our package folders: nothing to import by file path (pytest's default would put the
+    folder above them on ``sys.path``, and from an editable install import them as a top-level
+    ``conformance`` package, shadowing or shadowed by a user's own)."""
+
+    def setup(self) -> None:
+        pass
+
+
+class _SuiteModule(pytest.Module):
+    """A suite module, imported by its package name (through the installed distribution)."""
+
+    def _getobj(self) -> Any:  # pytest.Module's import step; by name instead of by path
+        module = importlib.import_module(_package_name(self.path) or "")
+        self.config.pluginmanager.consider_module(module)
+        return module
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collect_directory(path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if (path / "__init__.py").is_file() and _package_name(path) is not None:
+        return _SuitePackage.from_parent(parent, path=path)
+    return None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> pytest.Module | None:
+    if _package_name(module_path) is not None:
+        return _SuiteModule.from_parent(parent, path=module_path)
     return None
 
 

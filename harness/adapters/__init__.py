@@ -8,7 +8,10 @@ harness core works with none of them installed.
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..adapter import Adapter
 
 __all__ = ["ADAPTER_MODULES", "framework_adapter", "framework_of"]
 
@@ -29,7 +32,7 @@ def framework_of(target: Any) -> str | None:
     return root if root in ADAPTER_MODULES else None
 
 
-def framework_adapter(target: Any) -> Any | None:
+def framework_adapter(target: Any) -> Adapter | None:
     """The adapter for a framework object, or None if ``target`` is not from a known framework."""
     root = framework_of(target)
     if root is None:
@@ -40,4 +43,5 @@ def framework_adapter(target: Any) -> Any | None:
         if exc.name == ADAPTER_MODULES[root]:
             return None
         raise
-    return module.adapter_for(target)
+    adapter: Adapter = module.adapter_for(target)
+    return adapter

@@ -137,7 +137,8 @@ class LangChainAdapter(Adapter):
     ) -> Outcome:
         """This invocation's messages, usage and stop (a breach notice or exception) as an Outcome."""
         transcript: list[BaseMessage] = []
-        stop, signal = COMPLETED, None
+        stop: str = COMPLETED
+        signal: Any = None
         for m in messages:
             kind = breach_notice(m)
             if kind is None:

@@ -68,7 +68,7 @@ class OpenAIAgentsAdapter(Adapter):
     name = "openai-agents"
     capabilities = frozenset({"max_turns", "max_parallel_tools"})
 
-    def __init__(self, template: Any = Agent, run_config: RunConfig | None = None) -> None:
+    def __init__(self, template: type[Agent[Any]] | Agent[Any] = Agent, run_config: RunConfig | None = None) -> None:
         #: ``agents.Agent`` (or a subclass) to instantiate, or an Agent instance to clone.
         self.template = template
         #: The ``RunConfig`` every run starts from (the SDK defaults, tracing off, unless given):
@@ -171,7 +171,8 @@ def transcript(input: Any, responses: Sequence[ModelResponse], items: Sequence[A
         if isinstance(item, ToolCallOutputItem):
             raw = item.raw_item
             call_id = raw.get("call_id") if isinstance(raw, dict) else getattr(raw, "call_id", None)
-            results.setdefault(str(call_id), []).append(Message("tool", text=str(item.output), tool_call_id=call_id))
+            results.setdefault(str(call_id), []).append(
+                Message("tool", text=str(item.output), tool_call_id=None if call_id is None else str(call_id)))
     messages = [Message("user", text=_prompt(input))]
     for response in responses:
         reply = _reply(response)

@@ -133,6 +133,7 @@ class PydanticAIAdapter(Adapter):
     def stopped(self, agent: PydanticAIRun, exc: Exception, captured: list[ModelMessage]) -> Outcome:
         """A breach or an error, with the partial results Pydantic AI leaves: the captured messages
         (``RunTimedOut`` carries its own), and the usage their responses report."""
+        usage: Usage | None
         if isinstance(exc, RunTimedOut):
             every, new = exc.all_messages(), exc.new_messages()
             usage = to_usage(exc.usage)

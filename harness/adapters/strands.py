@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Sequence, cast
 
 from strands import Agent
 from strands.hooks import MessageAddedEvent
+from strands.types.agent import Limits
 
 from agent_limits.mocks import ScriptedModel, Tool, Usage
 from agent_limits.mocks.strands import StrandsScriptedModel, strands_tools
@@ -60,11 +61,11 @@ class StrandsRun:
     """
 
     agent: Agent
-    limits: dict[str, Any] | None
-    added: list[dict[str, Any]] = field(default_factory=list)
+    limits: Limits | None
+    added: list[Mapping[str, Any]] = field(default_factory=list)
 
     def record(self, event: MessageAddedEvent) -> None:
-        self.added.append(event.message)  # type: ignore[arg-type]
+        self.added.append(event.message)
 
 
 class StrandsAdapter(Adapter):
@@ -78,8 +79,10 @@ class StrandsAdapter(Adapter):
 
     def build(self, model: ScriptedModel, tools: Sequence[Tool], limits: Mapping[str, Any]) -> StrandsRun:
         self.refuse_unsupported(limits)
-        caps = {LIMIT_KEYS[k]: v for k, v in limits.items() if k in LIMIT_KEYS and v is not None}
-        agent = self.agent_cls(model=StrandsScriptedModel(model), tools=strands_tools(tools), callback_handler=None)
+        # Values pass through unchecked (Strands' own validation is under test), hence the cast.
+        caps = cast(Limits, {LIMIT_KEYS[k]: v for k, v in limits.items() if k in LIMIT_KEYS and v is not None})
+        agent_tools: list[Any] = strands_tools(tools)
+        agent = self.agent_cls(model=StrandsScriptedModel(model), tools=agent_tools, callback_handler=None)
         built = StrandsRun(agent, caps or None)
         agent.add_hook(built.record, MessageAddedEvent)
         return built

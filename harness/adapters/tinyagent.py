@@ -79,7 +79,7 @@ class TinyAgentAdapter(Adapter):
 
     def __init__(self, agent_cls: type, protocol: Protocol) -> None:
         self.agent_cls = agent_cls
-        self.protocol = protocol
+        self.protocol: Protocol = protocol
 
     def build(self, model: ScriptedModel, tools: Sequence[Tool], limits: Mapping[str, Any]) -> TinyAgentRun:
         self.refuse_unsupported(limits)
@@ -102,7 +102,7 @@ class TinyAgentAdapter(Adapter):
         """A ``RunResult`` (or the plain string of ``return_result=False``) as an Outcome."""
         if isinstance(result, str):
             return Outcome(COMPLETED, text=result or None, raw=result)
-        state = getattr(result, "state", None)
+        state: Any = getattr(result, "state", None)
         stop = _STATES.get(state, f"unrecognised RunResult.state {state!r}")
         error = getattr(result, "error", None)
         return Outcome(
