@@ -6,7 +6,7 @@ AGENT  ?= agent_limits.conformance.reference:ReferenceAgent
 STAMP  := $(VENV)/.installed
 FW     := $(VENV)/.frameworks
 
-.PHONY: conformance test bench mutants matrix venv clean
+.PHONY: conformance test typecheck bench mutants matrix venv clean
 
 venv: $(STAMP)
 
@@ -25,11 +25,25 @@ $(FW): $(STAMP)
 conformance: $(STAMP)
 	$(PY) -m pytest -q --agent-impl=$(AGENT) conformance/suite
 
-## Everything the project checks: unit, plugin, mutant and adapter tests, then the matrix
+## Everything the project checks: types (make typecheck), unit, plugin, mutant and adapter tests, then the matrix
 ## against every framework, which must equal the committed docs/matrix.json.
 test: $(FW)
+	$(MAKE) typecheck
 	$(PY) -m pytest -q tests
 	$(PY) -m agent_limits.harness.matrix --out $$(mktemp -d) --check docs
+
+## mypy (strict; see [tool.mypy] in pyproject.toml) and pyright on the shipped packages.
+## Type checkers cannot follow the editable install's import hook, so they check a staging tree
+## build/typecheck/agent_limits/ of symlinks: agent_limits/__init__.py, and mocks, harness and
+## conformance as the folders they are. The framework dialects and adapters are checked against
+## the installed frameworks (make test installs them first).
+typecheck: $(STAMP)
+	rm -rf build/typecheck
+	mkdir -p build/typecheck/agent_limits
+	ln -s ../../../agent_limits/__init__.py ../../../agent_limits/py.typed build/typecheck/agent_limits/
+	for pkg in mocks harness conformance; do ln -s ../../../$$pkg build/typecheck/agent_limits/$$pkg; done
+	$(PY) -m mypy -p agent_limits
+	$(PY) -m pyright --pythonpath $(PY)
 
 ## The mutant catalogue: every known-buggy agent must be caught; prints killed/total.
 mutants: $(STAMP)

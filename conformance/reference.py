@@ -141,8 +141,8 @@ class ReferenceAgent:
                 return self._finish(run, "end_turn")
             self._run_tools(run, turn.tool_calls)
             if run.stop is not None:
-                break
-        return self._finish(run, run.stop or stop)
+                return self._finish(run, run.stop)
+        return self._finish(run, stop)
 
     async def ainvoke(self, prompt: str) -> Result:
         run = self._start(prompt)

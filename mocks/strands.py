@@ -33,6 +33,7 @@ from pydantic import BaseModel
 from strands.models import Model
 from strands.tools import PythonAgentTool
 from strands.types.content import Messages
+from strands.types.event_loop import Usage as StrandsUsage
 from strands.types.streaming import StreamEvent
 from strands.types.tools import ToolResult, ToolSpec, ToolUse
 
@@ -67,14 +68,14 @@ def turn_events(turn: Turn) -> Iterator[StreamEvent]:
         yield {"contentBlockStop": {"contentBlockIndex": index}}
         index += 1
     yield {"messageStop": {"stopReason": "tool_use" if turn.tool_calls else "end_turn"}}
-    usage: dict[str, int] = {
+    usage: StrandsUsage = {
         "inputTokens": turn.usage.input_tokens,
         "outputTokens": turn.usage.output_tokens,
         "totalTokens": turn.usage.total,
     }
     if turn.usage.cached_input_tokens:
         usage["cacheReadInputTokens"] = turn.usage.cached_input_tokens
-    yield {"metadata": {"usage": usage, "metrics": {"latencyMs": int(round(turn.latency * 1000))}}}  # type: ignore[typeddict-item]
+    yield {"metadata": {"usage": usage, "metrics": {"latencyMs": int(round(turn.latency * 1000))}}}
 
 
 class StrandsScriptedModel(Model):

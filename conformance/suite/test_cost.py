@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itertools import accumulate
+from typing import Any, Iterator
 
 import pytest
 
@@ -20,7 +21,7 @@ PATTERNS = {
 ONE = 1 / 1024  # the smallest price step: one cached input token
 
 
-def _cases():
+def _cases() -> Iterator[Any]:
     for name, pattern in PATTERNS.items():
         boundary = list(accumulate(price("", u.input_tokens, u.output_tokens, u.cached_input_tokens) for u in pattern))[2]
         for label, cap in (("boundary-1", boundary - ONE), ("boundary", boundary), ("boundary+1", boundary + ONE)):

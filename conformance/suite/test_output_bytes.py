@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from agent_limits.conformance import clause
 from agent_limits.mocks import Script
+
+if TYPE_CHECKING:
+    from agent_limits.harness import Message, Observed
 
 #: 2 one-byte, 20 two-byte, 20 three-byte and 5 four-byte characters: 122 bytes.
 OUTPUT = "ab" + "é" * 20 + "€" * 20 + "😀" * 5
 SIZE = len(OUTPUT.encode())
 
 
-def _stored(obs):
+def _stored(obs: Observed) -> Message | None:
     results = [m for m in obs.outcome.messages if m.role == "tool"]
     return results[0] if results else None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itertools import accumulate
+from typing import Any, Callable
 
 import pytest
 
@@ -26,7 +27,7 @@ def _budgets(amounts: list[int]) -> list[tuple[str, int]]:
     return [("boundary-1", boundary - 1), ("boundary", boundary), ("boundary+1", boundary + 1)]
 
 
-def _cases(measure):
+def _cases(measure: Callable[[Usage], int]) -> list[Any]:
     return [
         pytest.param(name, budget, id=f"{name}-{label}={budget}")
         for name, pattern in PATTERNS.items()
