@@ -71,9 +71,9 @@ def exit_blocked(attempts: list[str]) -> Iterator[None]:
     """
     real = os._exit
 
-    def refuse(code: int) -> NoReturn:
-        attempts.append(f"os._exit({code!r})")
-        raise AgentExited(f"the agent called os._exit({code!r})")
+    def refuse(status: int) -> NoReturn:
+        attempts.append(f"os._exit({status!r})")
+        raise AgentExited(f"the agent called os._exit({status!r})")
 
     os._exit = refuse
     try:
@@ -132,6 +132,8 @@ def watchdog(seconds: float, what: str) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+    if fired:  # the agent (or its adapter) swallowed what the alarm caused and returned anyway
+        raise AgentHung(message)
 
 
 _INET = (socket.AF_INET, socket.AF_INET6)
@@ -144,7 +146,6 @@ def network_blocked(attempts: list[str]) -> Iterator[None]:
     Local plumbing keeps working: Unix sockets and the socket pairs asyncio uses internally.
     """
     real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
-    real_getaddrinfo, real_create_connection = socket.getaddrinfo, socket.create_connection
 
     def refuse(what: str) -> NetworkBlocked:
         attempts.append(what)
@@ -166,17 +167,16 @@ def network_blocked(attempts: list[str]) -> Iterator[None]:
     def create_connection(address: Any, *args: Any, **kwargs: Any) -> Any:
         raise refuse(f"connect to {address!r}")
 
-    socket.socket.connect = connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
-    socket.getaddrinfo = getaddrinfo  # type: ignore[assignment]
-    socket.create_connection = create_connection  # type: ignore[assignment]
+    patched = {(socket.socket, "connect"): connect, (socket.socket, "connect_ex"): connect_ex,
+               (socket, "getaddrinfo"): getaddrinfo, (socket, "create_connection"): create_connection}
+    real = {where: getattr(*where) for where in patched}
+    for (owner, name), value in patched.items():
+        setattr(owner, name, value)
     try:
         yield
     finally:
-        socket.socket.connect = real_connect  # type: ignore[method-assign]
-        socket.socket.connect_ex = real_connect_ex  # type: ignore[method-assign]
-        socket.getaddrinfo = real_getaddrinfo  # type: ignore[assignment]
-        socket.create_connection = real_create_connection  # type: ignore[assignment]
+        for (owner, name), value in real.items():
+            setattr(owner, name, value)
 
 
 #: Real seconds that threads an agent left behind get to finish once the interpreter exits.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import inspect
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from ._native import NativeAdapter
 from .adapters import framework_adapter
@@ -68,12 +68,12 @@ def adapter_for(target: Any, spec: str = "") -> Adapter:
     if _is_adapter(target):
         if inspect.isclass(target):
             try:
-                return target()
+                return cast(Adapter, target())
             except TypeError as exc:
                 raise ImplementationError(
                     f"{spec} is an adapter class but could not be built with no arguments: {exc}"
                 ) from exc
-        return target
+        return cast(Adapter, target)  # an Adapter, or an object with the same methods
     if inspect.isclass(target) and (callable(getattr(target, "invoke", None)) or callable(getattr(target, "ainvoke", None))):
         try:
             return NativeAdapter(target)

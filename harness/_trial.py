@@ -10,13 +10,14 @@ from __future__ import annotations
 import asyncio
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, NoReturn, Sequence
 
 import pytest
 
 from agent_limits.mocks import CallRecord, Concurrency, FrozenClock, Script, ScriptedModel, Tool, ToolExecution, Usage, frozen_clock
 
 from ._guards import DEFAULT_AGENT_TIMEOUT, watchdog
+from .plugin import case_id, option
 from ._limits import ERROR, LIMIT_KINDS, describe_limits
 from ._resolve import Implementation
 from ._transcript import transcript_problems
@@ -214,7 +215,7 @@ class Trial:
         test's ``watchdog(factor=...)`` marker), so a hung agent fails this test, not the run."""
         marker = self.node.get_closest_marker("watchdog")
         factor = marker.kwargs.get("factor", 1) if marker else 1
-        seconds = self.node.config.getoption("agent_timeout", DEFAULT_AGENT_TIMEOUT) * factor
+        seconds = float(option(self.node.config, "agent_timeout", DEFAULT_AGENT_TIMEOUT)) * factor
         return watchdog(seconds, f"{what} of the agent ({self.mode} path) in {self.node.nodeid}")
 
     def close(self) -> None:
@@ -289,7 +290,7 @@ class Trial:
 
     # -- messages -----------------------------------------------------------------------------
     def fail(self, obs: Observed, expected: Mapping[str, Any], wrong: Iterable[str], why: str = "",
-             symptoms: Sequence[str] = ()) -> None:
+             symptoms: Sequence[str] = ()) -> NoReturn:
         facts = obs.facts()
         wrong = list(wrong)
         rows = ["calls", "tokens", "stop", *[k for k in expected if k not in ("calls", "tokens", "stop")]]
@@ -311,7 +312,7 @@ class Trial:
 
     def fail_text(self, lines: list[str], *, limits: Mapping[str, Any], script: Script,
                   model: ScriptedModel | None = None, outcome: Any = None, reason: str = "",
-                  symptoms: Sequence[str] = ("other",)) -> None:
+                  symptoms: Sequence[str] = ("other",)) -> NoReturn:
         """Fail the test with the full report; ``reason`` (default: the first line) is its one-line
         summary, kept for the per-clause report and the conformance matrix. ``symptoms`` says which
         way the agent was wrong (see :func:`symptom`), for the root-cause summary."""
@@ -335,8 +336,6 @@ class Trial:
 
     def rerun_command(self) -> str:
         """The command that re-runs exactly this case, from the directory pytest was run in."""
-        from .plugin import case_id
-
         return f"pytest --agent-impl={self.impl.spec} --pyargs '{case_id(self.node)}'"
 
     def _hints(self, obs: Observed, expected: Mapping[str, Any], facts: Mapping[str, Any]) -> list[str]:

@@ -13,7 +13,7 @@ import importlib.util
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Generator, Iterator
 
 import pytest
 
@@ -88,6 +88,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   "the suite is added only when no test paths are named", default="")
 
 
+def option(config: pytest.Config, name: str, default: Any = None) -> Any:
+    """``config.getoption``, typed as what our options hold (pytest's stub says "maybe None")."""
+    return config.getoption(name, default)
+
+
 def _names_suite(config: pytest.Config, suite: Path | None) -> bool:
     """True if a command-line argument already points into the bundled suite (path or --pyargs name)."""
     for arg in config.args:
@@ -117,7 +122,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     # The ini key alone does not drag the suite into a run whose test paths the user named.
     runs_suite = named or bool(from_cli) or config.args_source != pytest.Config.ArgsSource.ARGS
-    timeout, report = _checked_options(config)
+    timeout, minimum, report = _checked_options(config)
     impl = _resolve(config, spec)
     config.stash[IMPL_KEY] = impl
     if not runs_suite:
@@ -134,14 +139,14 @@ def pytest_configure(config: pytest.Config) -> None:
                 "so no clause could be judged:\n  - " + "\n  - ".join(problems)
             )
         config.pluginmanager.register(
-            Verdicts(impl.header(), spec, report_path=report, min_clauses=config.getoption("conformance_min_clauses")),
+            Verdicts(impl.header(), spec, report_path=report, min_clauses=minimum),
             "agent-limits-verdicts",
         )
     if suite is not None and not named:
         config.args.append(str(suite))
 
 
-def _checked_options(config: pytest.Config) -> tuple[float, str | None]:
+def _checked_options(config: pytest.Config) -> tuple[float, int, str | None]:
     """Validate the options at start-up, so a typo costs nothing but a usage error."""
     from ._guards import agent_timeout
 
@@ -150,7 +155,7 @@ def _checked_options(config: pytest.Config) -> tuple[float, str | None]:
     except ValueError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.option.agent_timeout = timeout
-    minimum = config.getoption("conformance_min_clauses")
+    minimum = int(option(config, "conformance_min_clauses"))
     if minimum < 0:
         raise pytest.UsageError(f"--conformance-min-clauses must be >= 0, got {minimum}")
     report = config.getoption("conformance_report")
@@ -164,7 +169,7 @@ def _checked_options(config: pytest.Config) -> tuple[float, str | None]:
         if not os.access(parent, os.W_OK):
             raise pytest.UsageError(f"--conformance-report={report}: directory {str(parent)!r} is not writable")
         report = str(path)
-    return timeout, report
+    return timeout, minimum, report
 
 
 def _resolve(config: pytest.Config, spec: str) -> Implementation:
@@ -184,7 +189,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """``--clause ID`` keeps only the tests of those clauses; every conformance test carries its
     clause, level and re-runnable case as user properties (they travel to the xdist controller
     and into JUnit XML)."""
-    wanted = set(config.getoption("clauses"))
+    wanted: set[str] = set(option(config, "clauses", ()))
     keep, drop, known = [], [], set()
     for item in items:
         marker = item.get_closest_marker("clause")
@@ -283,7 +288,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     """Guard a conformance test: a wall against the network, and against ending the interpreter
     (the watchdog guards each call into the agent: see :meth:`agent_limits.harness.Trial.guarded`)."""
     if item.get_closest_marker("clause") is None or IMPL_KEY not in item.config.stash:
@@ -314,10 +319,12 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     """Keep only the tail of what a conformance test's agent printed: a chatty agent must not
     bury the failure message (nor fill a CI log)."""
-    report: Any = yield
+    report = yield
     if item.get_closest_marker("clause") is not None:
         report.sections = [(title, _tail(text)) for title, text in report.sections]
     return report

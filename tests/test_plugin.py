@@ -162,8 +162,8 @@ def test_a_broken_agent_fails_with_clause_limits_script_and_rerun_command(pytest
         "    stop *max_token_budget *max_token_budget",
         "  the agent made 1 model call(s) more than allowed: after 3 call(s) this invocation had spent 30 tokens*"
         "so max_token_budget=30 forbade call #4",
-        "  re-run: pytest --agent-impl=tests.mutants.budgets:BudgetGreaterThan '*test_tokens.py::"
-        "test_total_token_budget_stops_at_the_exact_boundary[[]sync-even-boundary=30[]]'",
+        "  re-run: pytest --agent-impl=tests.mutants.budgets:BudgetGreaterThan --pyargs "
+        "'agent_limits.conformance.suite.test_tokens::test_total_token_budget_stops_at_the_exact_boundary[[]sync-even-boundary=30[]]'",
         "FAILED   TOKENS-1 *",
     ])
 
