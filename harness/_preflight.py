@@ -9,7 +9,10 @@ every outcome unreadable is flagged: behaviour is for the clauses to judge.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
+import io
+import textwrap
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -23,6 +26,8 @@ from .adapter import Adapter, Outcome
 __all__ = ["preflight"]
 
 PROMPT = "Pre-flight: answer at once."
+#: Characters of what the agent printed that a pre-flight error shows.
+OUTPUT_TAIL = 2000
 
 
 def preflight(adapter: Adapter, spec: str, agent_timeout: float) -> list[str]:
@@ -33,10 +38,16 @@ def preflight(adapter: Adapter, spec: str, agent_timeout: float) -> list[str]:
             return [problem]
     paths = [p for p, ok in (("sync", adapter.supports_sync), ("async", adapter.supports_async)) if ok]
     problems: list[str] = []
-    for path in paths:
-        problems.extend(f"{path} path: {p}" for p in _try_path(adapter, path, agent_timeout))
-        if problems and path == "sync" and problems[0].startswith("sync path: building"):
-            break  # the async path would only say the same
+    printed = io.StringIO()  # what the agent prints here is not the user's to read, unless it helps
+    with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+        for path in paths:
+            problems.extend(f"{path} path: {p}" for p in _try_path(adapter, path, agent_timeout))
+            if problems and path == "sync" and problems[0].startswith("sync path: building"):
+                break  # the async path would only say the same
+    output = printed.getvalue().strip()
+    if problems and output:
+        problems.append(f"the agent printed (last {min(len(output), OUTPUT_TAIL)} characters):\n"
+                        + textwrap.indent(output[-OUTPUT_TAIL:], "      "))
     return problems
 
 
