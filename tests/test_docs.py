@@ -53,3 +53,16 @@ def test_framework_dialect_example_runs(dialect, framework):
     pytest.importorskip(framework)
     module = importlib.import_module(f"agent_limits.mocks.{dialect}")
     exec(compile(docstring_example(module), module.__name__, "exec"), {})
+
+
+def test_readme_sample_output_is_what_the_reference_agent_prints():
+    """The sample after `make conformance` is kept true: header, clause count, a known row."""
+    from agent_limits.conformance import clauses
+    from agent_limits.harness import resolve
+
+    readme = (ROOT / "README.md").read_text()
+    sample = readme[readme.index("agent conformance by clause"):]
+    sample = sample[:sample.index("```")]
+    assert resolve("agent_limits.conformance.reference:ReferenceAgent").header() in sample
+    total = len(clauses())
+    assert f"clauses: {total} passed, 0 failed, 0 skipped (of {total})" in sample
