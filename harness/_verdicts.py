@@ -98,10 +98,18 @@ class Verdicts:
         """The command that re-runs one case, from wherever the user ran pytest."""
         return f"pytest --agent-impl={self.spec} --pyargs '{case}'"
 
+    def failed(self) -> dict[str, set[str]]:
+        """Each failed clause with its symptoms: what the root-cause summary matches."""
+        return {c: v.symptoms for c, v in self.by_clause.items() if v.status == "failed"}
+
     def as_dict(self) -> dict[str, Any]:
+        from ._causes import diagnose  # only a failing run needs the knowledge base
+
+        failed = self.failed()
         return {
             "implementation": self.header,
             "gate": self.gate or "passed",
+            "likely_causes": [d.as_dict() for d in diagnose(failed)] if failed else [],
             "clauses": {
                 c: {"status": v.status, "level": v.level, "passed": v.passed, "failed": v.failed,
                     "skipped": v.skipped, "skip_reasons": sorted(v.skip_reasons), "failures": v.failures,
@@ -150,5 +158,12 @@ class Verdicts:
             f"{c.get('skipped', 0)} skipped (of {len(self.by_clause)})",
             bold=True,
         )
+        failed = self.failed()
+        if len(failed) > 1:
+            from ._causes import summary
+
+            tr.section("likely causes")
+            for line in summary(failed):
+                tr.write_line(line)
         if self.gate:
             tr.write_line(f"agent-limits: {self.gate}", red=True, bold=True)
