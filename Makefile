@@ -6,7 +6,7 @@ AGENT  ?= agent_limits.conformance.reference:ReferenceAgent
 STAMP  := $(VENV)/.installed
 FW     := $(VENV)/.frameworks
 
-.PHONY: conformance test typecheck bench mutants matrix venv clean
+.PHONY: conformance test typecheck bench mutants causes matrix venv clean
 
 venv: $(STAMP)
 
@@ -29,15 +29,15 @@ conformance: $(STAMP)
 ## against every framework, which must equal the committed docs/matrix.json.
 test: $(FW)
 	$(MAKE) typecheck
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -n 2 tests
 	$(PY) -m agent_limits.harness.matrix --out $$(mktemp -d) --check docs
 
 ## mypy (strict; see [tool.mypy] in pyproject.toml) and pyright on the shipped packages.
 ## Type checkers cannot follow the editable install's import hook, so they check a staging tree
 ## build/typecheck/agent_limits/ of symlinks: agent_limits/__init__.py, and mocks, harness and
 ## conformance as the folders they are. The framework dialects and adapters are checked against
-## the installed frameworks (make test installs them first).
-typecheck: $(STAMP)
+## the installed frameworks (the framework extras are installed first).
+typecheck: $(FW)
 	rm -rf build/typecheck
 	mkdir -p build/typecheck/agent_limits
 	ln -s ../../../agent_limits/__init__.py ../../../agent_limits/py.typed build/typecheck/agent_limits/
@@ -48,6 +48,11 @@ typecheck: $(STAMP)
 ## The mutant catalogue: every known-buggy agent must be caught; prints killed/total.
 mutants: $(STAMP)
 	$(PY) tests/mutation_score.py
+
+## harness/causes.json: what every mutant fails in the whole suite, run twice (derandomized, then as
+## users run it; about ten minutes a run on two cores). The root-cause summary matches failing runs against it.
+causes: $(STAMP)
+	$(PY) tests/causes.py --out harness/causes.json
 
 ## docs/MATRIX.md and docs/matrix.json: the suite against every framework, clause by clause.
 matrix: $(FW)

@@ -3,19 +3,23 @@
 Why: a run that fails nine clauses usually has one bug, not nine. The project's mutant catalogue
 (``tests/mutants``: the reference agent with one real-world bug each) is a knowledge base of what
 each such bug looks like from the outside: which clauses it fails, and which way (the symptoms,
-``fact:direction``, that :mod:`._trial` records). ``tests/causes.py`` runs the whole suite against
-every mutant and ships the result as ``causes.json`` next to this module; :func:`diagnose` matches a
-run's failed clauses against it.
+``fact:direction``, that the trial records). ``tests/causes.py`` runs the whole suite against
+every mutant and ships the result as ``causes.json`` next to this module; :func:`diagnose` matches
+a run's failed clauses against it.
 
 The matching is deliberately conservative, because a wrong diagnosis costs more than none:
 
-- a known bug is *consistent* with a run only when every clause of its signature failed in the
-  run, each with at least the symptoms the bug showed there (more symptoms are allowed: a second
-  bug may add its own). A partial match, or the same clauses failing the other way, is no match;
-- the consistent bug explaining the most still-unexplained failed clauses is reported first, then
-  the next, until no consistent bug explains anything new;
-- bugs with the same clause set are named together ("equally consistent with"), never one picked;
-  a consistent bug explaining only clauses already explained is still named, as explaining fewer;
+- a known bug is *consistent* with a run only when every clause of its signature (the clauses it
+  fails on every run) failed in the run, each with at least the symptoms the bug showed there.
+  More symptoms are allowed: a second bug may add its own. A partial match, or the same clauses
+  failing the other way, is no match;
+- sampled (Hypothesis) clauses find different examples on every run, so they are never required
+  and their symptoms never compared; a consistent bug known to fail them explains them too;
+- the consistent bug explaining the most not-yet-explained failed clauses is reported first (on a
+  tie, the one whose signature accounts for more of the symptoms), then the next, while a
+  consistent bug explains something new;
+- bugs that explain the same clauses just as well are named together ("equally consistent with"),
+  never one picked; a consistent bug explaining less is still named, as explaining less;
 - failed clauses no known bug explains are listed as unexplained, never attributed by guesswork.
 
 The wording is always "likely" and "consistent with": a signature match is evidence, not proof.
@@ -24,7 +28,7 @@ The wording is always "likely" and "consistent with": a signature match is evide
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Collection, Mapping, Sequence
@@ -37,45 +41,58 @@ OTHER = "other"
 DATA_FILE = "causes.json"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Cause:
-    """One known bug and its failure signature: the clauses it fails, each with its symptoms.
+    """One known bug and what it fails.
 
-    ``varied``: clauses (or symptoms) the bug failed in some generating runs but not in all
-    (Hypothesis-based clauses draw random examples); kept for the record, never matched on.
+    ``signature``: the clauses it fails on every run, each with its symptoms (all required for a
+    match); ``sometimes``: sampled clauses it is known to fail (never required; explained when
+    they fail; their symptoms, kept for the record, are never compared).
     """
 
     mutant: str
     bug: str
     killed_by: frozenset[str]
     signature: Mapping[str, frozenset[str]]
-    varied: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    sometimes: Mapping[str, frozenset[str]]
 
     def consistent_with(self, failed: Mapping[str, Collection[str]]) -> bool:
         """Every clause of the signature failed in ``failed``, with (at least) the signature's symptoms.
 
-        An empty signature is consistent with nothing: a bug that fails no clause stably is no evidence.
+        An empty signature is consistent with nothing: a bug known only by sampled clauses is no evidence.
         """
         return bool(self.signature) and all(
             clause in failed and symptoms <= set(failed[clause]) for clause, symptoms in self.signature.items()
         )
+
+    def explains(self, failed: Collection[str]) -> frozenset[str]:
+        """The failed clauses this bug accounts for (if consistent): its signature, and its sampled clauses that failed."""
+        return frozenset(self.signature) | (frozenset(self.sometimes) & frozenset(failed))
+
+    @property
+    def weight(self) -> int:
+        """How much of a run the signature pins down: its (clause, symptom) pairs. Breaks ties between bugs."""
+        return sum(len(symptoms) for symptoms in self.signature.values())
 
 
 @dataclass(frozen=True)
 class Diagnosis:
     """A likely cause of some of a run's failed clauses, or (``mutant`` None) the clauses none explains.
 
-    ``clauses``: the failed clauses this cause explains (its whole signature), sorted;
-    ``new``: those of them no earlier diagnosis explained; ``symptoms``: the signature's symptoms;
-    ``extra``: symptoms the run showed on these clauses that the signature does not have;
-    ``equally``: other known bugs with the same clause set, equally consistent with the run;
-    ``fewer``: known bugs consistent with the run that explain only clauses already explained.
+    ``clauses``: the failed clauses this cause explains, sorted: ``required`` (its signature) and
+    ``sampled`` (sampled clauses it is known to fail, which failed here); ``new``: those no earlier
+    diagnosis explained; ``symptoms``: the signature's symptoms; ``extra``: symptoms the run
+    showed on the signature's clauses that the signature does not have; ``see``: the clauses the
+    bug is known for; ``equally``: known bugs explaining the same clauses just as well; ``fewer``:
+    known bugs consistent with the run that explain less of it.
     """
 
     mutant: str | None
     bug: str
     clauses: tuple[str, ...]
     new: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
+    sampled: tuple[str, ...] = ()
     symptoms: tuple[str, ...] = ()
     extra: tuple[str, ...] = ()
     see: tuple[str, ...] = ()
@@ -89,37 +106,49 @@ class Diagnosis:
 
     def rule(self) -> str:
         """How this diagnosis was matched, in one line, so a reader can weigh the evidence."""
-        n = len(self.clauses)
-        every = "the 1 clause" if n == 1 else f"all {n} clauses"
+        n = len(self.required)
+        every = "the 1 clause this bug fails on every run" if n == 1 else f"all {n} clauses this bug fails on every run"
         if set(self.symptoms) <= {OTHER}:
-            return (f"matched: {every} this bug fails failed here; these failures carry no structured symptom "
-                    "(other), so only the clause set matched, not the direction")
+            return (f"matched: {every} failed here; these failures carry no structured symptom (other), "
+                    "so only the clauses matched, not the direction")
         how = f"with the same symptoms ({', '.join(self.symptoms)})"
         if self.extra:
             how = f"with its symptoms ({', '.join(self.symptoms)}) among others ({', '.join(self.extra)})"
-        return f"matched: {every} this bug fails failed here, {how}"
+        return f"matched: {every} failed here, {how}"
 
     def lines(self) -> list[str]:
         """The text of this diagnosis for the terminal summary (first line unindented)."""
         if not self.explained:
             return [f"{_count(self.clauses)} consistent with no known bug (unexplained): {', '.join(self.clauses)}"]
+        head = f"likely cause of {_count(self.new)}"
         if self.equally:
-            head = f"{_count(self.new)} consistent with {len(self.equally) + 1} known bugs equally, likely one of them: "
-        else:
-            head = f"{_count(self.new)} consistent with one known bug, likely their cause: "
-        out = [head + self.bug]
-        also = [c for c in self.clauses if c not in self.new]
-        out.append(f"  clauses: {', '.join(self.new)}"
-                   + (f" (and {', '.join(also)}, explained above)" if also else ""))
+            head += (f", one of {len(self.equally) + 1} known bugs equally consistent with "
+                     f"{'it' if len(self.new) == 1 else 'them'}")
+        out = [f"{head}: {self.bug}"]
+        before = [c for c in self.clauses if c not in self.new]
+        out.append(f"  clauses: {', '.join(self.new)}" + (f" (and {', '.join(before)}, explained above)" if before else ""))
         out.append(f"  {self.rule()}")
+        if self.sampled:
+            out.append(f"  also explained: {', '.join(self.sampled)}, sampled (Hypothesis) clause(s) this bug is known "
+                       "to fail; their symptoms vary from run to run and were not compared")
         out.append(f"  known as mutant {self.mutant} of the project's catalogue"
                    + (f"; see {', '.join(self.see)}" if self.see else ""))
         for other in self.equally:
             out.append(f"  equally consistent with: {other.bug} (mutant {other.mutant})")
         for other in self.fewer:
-            out.append(f"  also consistent, explaining fewer failed clauses ({', '.join(sorted(other.signature))}): "
-                       f"{other.bug} (mutant {other.mutant})")
+            out.append(f"  also consistent, explaining less of this run: {other.bug} "
+                       f"(mutant {other.mutant}: {', '.join(sorted(other.explains(self.clauses)))})")
         return out
+
+    def as_dict(self) -> dict[str, Any]:
+        """The diagnosis for the JSON report (``--conformance-report``); ``mutant`` is None for the unexplained."""
+        if not self.explained:
+            return {"mutant": None, "unexplained": list(self.clauses)}
+        return {"mutant": self.mutant, "bug": self.bug, "clauses": list(self.clauses), "new": list(self.new),
+                "required": list(self.required), "sampled": list(self.sampled), "symptoms": list(self.symptoms),
+                "extra_symptoms": list(self.extra), "see": list(self.see), "rule": self.rule(),
+                "equally_consistent": [{"mutant": c.mutant, "bug": c.bug} for c in self.equally],
+                "also_consistent": [{"mutant": c.mutant, "bug": c.bug} for c in self.fewer]}
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
@@ -130,18 +159,18 @@ def _count(clauses: Collection[str]) -> str:
 
 
 def load_causes(data: Mapping[str, Any]) -> tuple[Cause, ...]:
-    """The known bugs in a parsed ``causes.json`` (``{"causes": {mutant: {bug, killed_by, signature, varied}}}``)."""
+    """The known bugs in a parsed ``causes.json``: ``{"causes": {mutant: {bug, killed_by, signature, sometimes}}}``."""
     return tuple(
         Cause(mutant=name, bug=str(entry["bug"]), killed_by=frozenset(entry.get("killed_by", ())),
               signature={c: frozenset(s) for c, s in entry["signature"].items()},
-              varied={c: frozenset(s) for c, s in entry.get("varied", {}).items()})
+              sometimes={c: frozenset(s) for c, s in entry.get("sometimes", {}).items()})
         for name, entry in sorted(data["causes"].items())
     )
 
 
 @lru_cache(maxsize=1)
 def known_causes() -> tuple[Cause, ...]:
-    """The knowledge base shipped with the package (read once, on first use: most runs never need it)."""
+    """The knowledge base shipped with the package (read once, on first use: a passing run never needs it)."""
     text = resources.files(__package__ or "agent_limits.harness").joinpath(DATA_FILE).read_text(encoding="utf-8")
     return load_causes(json.loads(text))
 
@@ -151,35 +180,42 @@ def diagnose(failed: Mapping[str, Collection[str]], causes: Sequence[Cause] | No
 
     Greedy and conservative: among the known bugs consistent with the run (see
     :meth:`Cause.consistent_with`), the one explaining the most not-yet-explained failed clauses
-    comes first (ties: bugs with the same clause set form one diagnosis, naming all of them;
-    different clause sets go by clause ids, then mutant name, so the order never depends on the
-    file), and so on while a consistent bug explains something new. If failed clauses remain, the
-    last entry (``mutant`` None) lists them as unexplained. ``causes`` defaults to the shipped
-    knowledge base.
+    comes first; on a tie, the one whose signature accounts for more symptoms; bugs still tied
+    that explain the same clauses form one diagnosis naming all of them (otherwise the order is by
+    mutant name, so it never depends on the file). Then the next, while a consistent bug explains
+    something new. Consistent bugs left over are named under the diagnosis they overlap most. If
+    failed clauses remain, the last entry (``mutant`` None) lists them as unexplained.
+    ``causes`` defaults to the shipped knowledge base.
     """
-    pool = list(known_causes() if causes is None else causes)
-    candidates = sorted((c for c in pool if c.consistent_with(failed)), key=lambda c: (sorted(c.signature), c.mutant))
+    pool = known_causes() if causes is None else causes
+    candidates = sorted((c for c in pool if c.consistent_with(failed)), key=lambda c: c.mutant)
     left = set(failed)
-    chosen: list[tuple[Cause, list[Cause], tuple[str, ...]]] = []
+    chosen: list[tuple[Cause, list[Cause]]] = []
     while candidates:
-        best = max(len(left & set(c.signature)) for c in candidates)
-        if best == 0:
+        rank = {c: (len(c.explains(failed) & left), c.weight) for c in candidates}
+        best = max(rank.values())
+        if best[0] == 0:
             break
-        lead = next(c for c in candidates if len(left & set(c.signature)) == best)
-        same = [c for c in candidates if c is not lead and set(c.signature) == set(lead.signature)]
-        chosen.append((lead, same, tuple(sorted(left & set(lead.signature)))))
-        left -= set(lead.signature)
+        lead = next(c for c in candidates if rank[c] == best)
+        same = [c for c in candidates
+                if c is not lead and rank[c] == best and c.explains(failed) == lead.explains(failed)]
+        chosen.append((lead, same))
+        left -= lead.explains(failed)
         candidates = [c for c in candidates if c is not lead and c not in same]
     result: list[Diagnosis] = []
-    for lead, same, new in chosen:
-        # every consistent bug left explains nothing new: name it under the diagnosis it overlaps most
-        fewer = tuple(c for c in candidates
-                      if max(chosen, key=lambda ch: len(set(c.signature) & set(ch[0].signature)))[0] is lead)
-        clauses = tuple(sorted(lead.signature))
-        symptoms = tuple(sorted(set[str]().union(*lead.signature.values())))
-        extra = tuple(sorted({s for c in clauses for s in failed[c]} - set(symptoms)))
-        result.append(Diagnosis(mutant=lead.mutant, bug=lead.bug, clauses=clauses, new=new, symptoms=symptoms,
-                                extra=extra, see=tuple(sorted(lead.killed_by)), equally=tuple(same), fewer=fewer))
+    explained: set[str] = set()
+    for lead, same in chosen:
+        clauses = lead.explains(failed)
+        fewer = tuple(c for c in candidates  # each left-over bug under the diagnosis it overlaps most (first on a tie)
+                      if max(chosen, key=lambda ch: len(c.explains(failed) & ch[0].explains(failed)))[0] is lead)
+        symptoms = set[str]().union(*lead.signature.values())
+        extra = {s for c in lead.signature for s in failed[c]} - symptoms
+        result.append(Diagnosis(
+            mutant=lead.mutant, bug=lead.bug, clauses=tuple(sorted(clauses)), new=tuple(sorted(clauses - explained)),
+            required=tuple(sorted(lead.signature)), sampled=tuple(sorted(clauses - set(lead.signature))),
+            symptoms=tuple(sorted(symptoms)), extra=tuple(sorted(extra)), see=tuple(sorted(lead.killed_by)),
+            equally=tuple(same), fewer=fewer))
+        explained |= clauses
     if left:
         result.append(Diagnosis(mutant=None, bug="", clauses=tuple(sorted(left)), new=tuple(sorted(left))))
     return result
@@ -190,8 +226,9 @@ def summary(failed: Mapping[str, Collection[str]], causes: Sequence[Cause] | Non
     if not failed:
         return []
     pool = known_causes() if causes is None else causes
-    out = [f"likely causes: {_count(failed)} matched against the failure signatures of {len(pool)} known bugs "
-           "(the mutant catalogue); a bug is named only when every clause it fails failed here the same way"]
+    out = [f"{_count(failed)} matched against the failure records of {len(pool)} known bugs (the project's mutant "
+           "catalogue): a bug is named only when every clause it fails on every run failed here, with at least "
+           "its symptoms"]
     for diagnosis in diagnose(failed, pool):
         out.extend(diagnosis.lines())
     return out
