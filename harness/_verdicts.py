@@ -102,14 +102,23 @@ class Verdicts:
         """Each failed clause with its symptoms: what the root-cause summary matches."""
         return {c: v.symptoms for c, v in self.by_clause.items() if v.status == "failed"}
 
-    def as_dict(self) -> dict[str, Any]:
+    def likely_causes(self) -> list[dict[str, Any]]:
+        """The failed clauses matched against the known bugs' signatures (see ``_causes``)."""
+        failed = self.failed()
+        if not failed:
+            return []
         from ._causes import diagnose  # only a failing run needs the knowledge base
 
-        failed = self.failed()
+        try:
+            return [d.as_dict() for d in diagnose(failed)]
+        except (OSError, ValueError, KeyError) as exc:  # a damaged install must not cost the report
+            return [{"mutant": None, "error": f"{type(exc).__name__}: {exc}"}]
+
+    def as_dict(self) -> dict[str, Any]:
         return {
             "implementation": self.header,
             "gate": self.gate or "passed",
-            "likely_causes": [d.as_dict() for d in diagnose(failed)] if failed else [],
+            "likely_causes": self.likely_causes(),
             "clauses": {
                 c: {"status": v.status, "level": v.level, "passed": v.passed, "failed": v.failed,
                     "skipped": v.skipped, "skip_reasons": sorted(v.skip_reasons), "failures": v.failures,
@@ -162,8 +171,12 @@ class Verdicts:
         if len(failed) > 1:
             from ._causes import summary
 
+            try:
+                lines = summary(failed)
+            except (OSError, ValueError, KeyError) as exc:  # a damaged install must not cost the summary
+                lines = [f"likely causes: unavailable ({type(exc).__name__}: {exc})"]
             tr.section("likely causes")
-            for line in summary(failed):
+            for line in lines:
                 tr.write_line(line)
         if self.gate:
             tr.write_line(f"agent-limits: {self.gate}", red=True, bold=True)
