@@ -8,6 +8,7 @@ its own stdlib-only guards, so that loading it costs nothing and cannot fail any
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.util
 import os
@@ -35,8 +36,10 @@ _THREADS_KEY = pytest.StashKey[set[Any]]()
 OUTPUT_TAIL = 4000
 
 
+@functools.cache
 def suite_dir() -> Path | None:
-    """Where the bundled conformance suite lives (found without importing it)."""
+    """Where the bundled conformance suite lives (found once, without importing it: collection
+    asks for every file and folder of every run)."""
     spec = importlib.util.find_spec(SUITE_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         return None
