@@ -309,16 +309,18 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
         what = f"sys.exit({exc.code!r})" if isinstance(exc, SystemExit) else exits[-1] if exits else str(exc)
         pytest.fail(_exit_message(what), pytrace=False)
     except BaseException:
-        if attempts:
-            pytest.fail(_network_message(attempts), pytrace=False)
-        if exits:
-            pytest.fail(_exit_message(exits[-1]), pytrace=False)
+        _fail_if_refused(attempts, exits)  # a refusal the agent turned into its own error
         raise
+    _fail_if_refused(attempts, exits)  # a refusal the agent swallowed
+    return result
+
+
+def _fail_if_refused(attempts: list[str], exits: list[str]) -> None:
+    """Fail the test if the walls refused a network connection or an exit during it."""
     if attempts:
         pytest.fail(_network_message(attempts), pytrace=False)
     if exits:
         pytest.fail(_exit_message(exits[-1]), pytrace=False)
-    return result
 
 
 @pytest.hookimpl(wrapper=True)
