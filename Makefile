@@ -29,7 +29,7 @@ conformance: $(STAMP)
 ## against every framework, which must equal the committed docs/matrix.json.
 test: $(FW)
 	$(MAKE) typecheck
-	$(PY) -m pytest -q -n 2 tests
+	$(PY) -m pytest -q -n 2 --dist loadgroup tests
 	$(PY) -m agent_limits.harness.matrix --out $$(mktemp -d) --check docs
 
 ## mypy (strict; see [tool.mypy] in pyproject.toml) and pyright on the shipped packages.

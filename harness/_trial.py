@@ -134,6 +134,10 @@ class Trial:
         self.level: str = marker.kwargs.get("level", "") if marker else ""
         self.text: str = marker.kwargs.get("text", "") if marker else ""
         self.clock: FrozenClock | None = None
+        #: Every agent built in this test, in order (the golden transcript covers their invocations).
+        self.subjects: list[Subject] = []
+        #: The syrupy snapshot to compare the transcript with (``--agent-snapshots``), else None.
+        self.snapshot: Any = None
         self._stack = ExitStack()
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -186,7 +190,12 @@ class Trial:
                 agent = self.adapter.build(model, tool_list, dict(limits))
         except Exception as exc:
             return Built(model, None, exc)
-        return Built(model, Subject(self, dict(limits), model, tool_list, agent), None)
+        subject = Subject(self, dict(limits), model, tool_list, agent)
+        self.subjects.append(subject)
+        described = ("limits", describe_limits(limits))
+        if described not in self.node.user_properties:
+            self.node.user_properties.append(described)
+        return Built(model, subject, None)
 
     def invoke_together(self, subjects: Sequence[Subject], prompt: str = PROMPT) -> list[Observed]:
         """Invoke several agents at once: concurrently on one event loop on the async path,

@@ -60,8 +60,55 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--conformance-report",
         dest="conformance_report",
         metavar="PATH",
+        action="append",
+        default=[],
+        help="write the per-clause verdicts to PATH (repeatable): Markdown if PATH ends in .md, else JSON",
+    )
+    group.addoption(
+        "--conformance-expect",
+        dest="conformance_expect",
+        metavar="FILE",
         default=None,
-        help="write the per-clause verdicts as JSON to PATH",
+        help="TOML file of known failures (and unsupported limits): the run fails only on a difference from it "
+        "(overrides the conformance_expect ini key)",
+    )
+    group.addoption(
+        "--conformance-expect-update",
+        dest="conformance_expect_update",
+        action="store_true",
+        default=False,
+        help="write (or rewrite) the --conformance-expect file from this run, keeping existing reasons and links",
+    )
+    group.addoption(
+        "--conformance-expect-lenient",
+        dest="conformance_expect_lenient",
+        action="store_true",
+        default=False,
+        help="an expected failure that now passes only warns (default: it fails the run until the file is updated)",
+    )
+    group.addoption(
+        "--conformance-level",
+        dest="conformance_level",
+        metavar="LEVEL",
+        default=None,
+        choices=("must", "should"),
+        help="which failures fail the run: must (default; SHOULD failures are reported, not gating) or should",
+    )
+    group.addoption(
+        "--agent-snapshots",
+        dest="agent_snapshots",
+        action="store_true",
+        default=False,
+        help="compare each breach scenario's normalized transcript with a golden syrupy snapshot "
+        "(update them with --snapshot-update)",
+    )
+    group.addoption(
+        "--agent-snapshot-dir",
+        dest="agent_snapshot_dir",
+        metavar="DIR",
+        default=None,
+        help="where the golden transcripts live (default: conformance_snapshots/ next to the expectations file, "
+        "else in the directory pytest runs in)",
     )
     group.addoption(
         "--conformance-min-clauses",
@@ -89,6 +136,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("agent_impl", "agent class or adapter (MODULE:ATTR) to run the conformance suite against; "
                   "the suite is added only when no test paths are named", default="")
+    parser.addini("conformance_expect", "TOML file of known failures (see --conformance-expect), "
+                  "relative to the ini file", default="")
+    parser.addini("conformance_level", "must (default) or should: which failures fail the run", default="")
 
 
 def option(config: pytest.Config, name: str, default: Any = None) -> Any:
@@ -312,6 +362,11 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
         _fail_if_refused(attempts, exits)  # a refusal the agent turned into its own error
         raise
     _fail_if_refused(attempts, exits)  # a refusal the agent swallowed
+    trial = getattr(item, "funcargs", {}).get("trial")
+    if trial is not None and trial.snapshot is not None:
+        from ._snapshots import check_snapshot
+
+        check_snapshot(trial)  # the golden transcript, once the test's own checks passed
     return result
 
 
@@ -406,6 +461,10 @@ def trial(request: pytest.FixtureRequest, agent_impl: Implementation, agent_mode
     from ._trial import Trial
 
     t = Trial(agent_impl, agent_mode, request.node)
+    if option(request.config, "agent_snapshots", False):
+        from ._snapshots import snapshot_for
+
+        t.snapshot = snapshot_for(request)
     yield t
     t.close()
 

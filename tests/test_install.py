@@ -21,34 +21,21 @@ Slow by nature (a wheel build, a venv, installs from PyPI, a full suite run): ab
 from __future__ import annotations
 
 import json
-import os
 import re
 import shlex
 import shutil
 import subprocess
-import sys
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from tests.userland import PACKAGE_DIRS, PIP, Built, UserVenv, must, run
 
 try:
     import tomllib
 except ImportError:  # Python 3.10
     tomllib = None  # type: ignore[assignment]
-
-REPO = Path(__file__).resolve().parents[1]
-#: The repository's top-level folders and the import names they install under (pyproject's package-dir).
-PACKAGE_DIRS = {"agent_limits": "agent_limits", "mocks": "agent_limits/mocks", "harness": "agent_limits/harness",
-                "conformance": "agent_limits/conformance"}
-PIP = ("-m", "pip", "--disable-pip-version-check", "--no-input")
-#: Environment variables that would let this checkout, or the outer pytest run, leak into the user's runs.
-LEAKY = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONSAFEPATH", "PYTHONNOUSERSITE", "VIRTUAL_ENV",
-         "PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD", "PYTEST_CURRENT_TEST",
-         "PYTEST_VERSION", "PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID",
-         "PYTEST_THEME", "PYTEST_THEME_MODE", "PYTHONWARNINGS", "COV_CORE_SOURCE", "COV_CORE_CONFIG",
-         "COV_CORE_DATAFILE")
 
 # -- the user's project ---------------------------------------------------------------------------
 PYPROJECT = """\
@@ -148,86 +135,8 @@ RERUN = re.compile(r"^\s*re-run: (pytest .+)$", re.M)
 WARNING_LINE = re.compile(r"warnings summary|Warning\b|\bwarnings?\b", re.I)
 
 
+
 # -- fixtures ------------------------------------------------------------------------------------
-def _run(cmd: list[str], cwd: Path, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(cmd, cwd=cwd, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          timeout=timeout, check=False)
-
-
-def _must(result: subprocess.CompletedProcess[str], what: str) -> None:
-    if result.returncode != 0:
-        pytest.fail(f"{what} failed (exit {result.returncode}):\n{result.stdout[-6000:]}", pytrace=False)
-
-
-@dataclass
-class Built:
-    clone: Path
-    files: list[str]  # what a fresh clone has: the files git tracks, as in the working tree
-    wheel: Path
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
-    """The wheel built from a fresh copy of the files git tracks (what a clone would have)."""
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed: cannot tell which files a fresh clone would have")
-    listed = _run(["git", "ls-files", "-z"], cwd=REPO)
-    if listed.returncode != 0:
-        pytest.skip(f"{REPO} is not a git checkout: {listed.stdout.strip()}")
-    clone = tmp_path_factory.mktemp("clone")
-    files = []
-    for name in filter(None, listed.stdout.split("\0")):
-        source = REPO / name
-        if source.is_file():  # a tracked file deleted in the working tree is not in a clone of it
-            (clone / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, clone / name)
-            files.append(name)
-    dist = tmp_path_factory.mktemp("dist")
-    result = _run([sys.executable, *PIP, "wheel", "--no-deps", "-w", str(dist), str(clone)], cwd=clone)
-    _must(result, "pip wheel")
-    wheels = list(dist.glob("*.whl"))
-    assert len(wheels) == 1, wheels
-    return Built(clone, files, wheels[0])
-
-
-@pytest.fixture(scope="module")
-def wheel(built: Built) -> Path:
-    return built.wheel
-
-
-@dataclass
-class UserVenv:
-    root: Path
-    env: dict[str, str]
-
-    @property
-    def bin(self) -> Path:
-        return self.root / "bin"
-
-    @property
-    def pytest(self) -> str:
-        return str(self.bin / "pytest")
-
-    @property
-    def python(self) -> str:
-        return str(self.bin / "python")
-
-
-@pytest.fixture(scope="module")
-def user_venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> UserVenv:
-    """A fresh venv with our wheel installed, and its dependencies from PyPI: nothing else of ours."""
-    root = tmp_path_factory.mktemp("venv")
-    env = {k: v for k, v in os.environ.items() if k not in LEAKY}
-    made = _run([sys.executable, "-m", "venv", str(root)], cwd=root, env=env)
-    if made.returncode != 0:
-        pytest.skip(f"python -m venv does not work here: {made.stdout.strip()[-500:]}")
-    # as if activated: the venv's bin first on PATH
-    env = {**env, "VIRTUAL_ENV": str(root), "PATH": os.pathsep.join([str(root / "bin"), env.get("PATH", "")])}
-    venv = UserVenv(root, env)
-    _must(_run([venv.python, *PIP, "install", "--quiet", str(wheel)], cwd=root, env=env), "pip install <wheel>")
-    return venv
-
-
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The user's project: its own mocks/harness/conformance, tests, config and an uninstalled agent module."""
@@ -245,7 +154,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def pytest_in(project: Path, venv: UserVenv, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """Plain ``pytest`` (the venv's script, not ``python -m pytest``), run from the project directory."""
-    return _run([venv.pytest, *args], cwd=project, env=venv.env, timeout=timeout)
+    return run([venv.pytest, *args], cwd=project, env=venv.env, timeout=timeout)
 
 
 def show(result: subprocess.CompletedProcess[str]) -> str:
@@ -286,13 +195,13 @@ def test_the_wheel_ships_every_file_of_our_packages(built: Built) -> None:
 
 
 def test_the_wheel_brings_its_dependencies_and_nothing_else_of_ours(user_venv: UserVenv) -> None:
-    listed = _run([user_venv.python, *PIP, "list", "--format=json"], cwd=user_venv.root, env=user_venv.env)
-    _must(listed, "pip list")
+    listed = run([user_venv.python, *PIP, "list", "--format=json"], cwd=user_venv.root, env=user_venv.env)
+    must(listed, "pip list")
     installed = {p["name"].lower().replace("_", "-") for p in json.loads(listed.stdout)}
     assert {"agent-limit-conformance", "pytest", "hypothesis", "freezegun", "syrupy"} <= installed
     # the dev extra's tools stay out of a user's venv: pytest-asyncio, in particular, would warn in every run
     assert not installed & {"pytest-asyncio", "pytest-xdist", "mypy", "pyright"}, installed
-    entry = _run([user_venv.python, "-c", "import importlib.metadata as m; "
+    entry = run([user_venv.python, "-c", "import importlib.metadata as m; "
                   "print([e.value for e in m.entry_points(group='pytest11') if e.name == 'agent_limits'])"],
                  cwd=user_venv.root, env=user_venv.env)
     assert entry.stdout.strip() == "['agent_limits.harness.plugin']", entry.stdout
@@ -316,7 +225,7 @@ def test_plain_pytest_runs_only_the_projects_tests_without_warnings(project: Pat
 
 def test_agent_impl_runs_the_suite_and_the_projects_tests_in_one_run(project: Path, user_venv: UserVenv) -> None:
     # myagent is not installed: only the directory pytest runs in makes it importable
-    isolated = _run([user_venv.python, "-I", "-c", "import myagent"], cwd=project, env=user_venv.env)
+    isolated = run([user_venv.python, "-I", "-c", "import myagent"], cwd=project, env=user_venv.env)
     assert isolated.returncode != 0 and "No module named 'myagent'" in isolated.stdout, show(isolated)
     result = pytest_in(project, user_venv, "--agent-impl=myagent:Agent", "-p", "no:cacheprovider", "-rA",
                        "--clause=TURNS-1", "--clause=TOKENS-1")
@@ -358,7 +267,7 @@ def test_a_broken_agent_fails_with_a_rerun_command_that_reruns_exactly_that_case
 
     # exactly as printed, from the project directory (the venv's bin is first on PATH, as when activated)
     assert shutil.which("pytest", path=user_venv.env["PATH"]) == user_venv.pytest
-    again = _run(argv, cwd=project, env=user_venv.env, timeout=300)
+    again = run(argv, cwd=project, env=user_venv.env, timeout=300)
     rerun_out = again.stdout
     assert again.returncode == 1, f"{command}\n{show(again)}"
     assert re.search(r"^=+ 1 failed in [\d.]+s", rerun_out, re.M), f"{command}\n{show(again)}"
@@ -393,7 +302,7 @@ def test_bad_agent_timeout_is_a_usage_error(project: Path, user_venv: UserVenv, 
 # Last in the module: it adds pytest-xdist to the shared venv, which the tests above must not see.
 @pytest.fixture(scope="module")
 def with_xdist(user_venv: UserVenv) -> UserVenv:
-    _must(_run([user_venv.python, *PIP, "install", "--quiet", "pytest-xdist"], cwd=user_venv.root, env=user_venv.env),
+    must(run([user_venv.python, *PIP, "install", "--quiet", "pytest-xdist"], cwd=user_venv.root, env=user_venv.env),
           "pip install pytest-xdist")
     return user_venv
 
