@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from ._spec import Clause, clauses
+from ._spec import Clause, clauses, spec_version
 
-__all__ = ["Clause", "clause", "clauses"]
+__all__ = ["Clause", "clause", "clauses", "spec_version"]
 
 
 def clause(clause_id: str) -> pytest.MarkDecorator:

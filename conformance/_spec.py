@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-__all__ = ["Clause", "SPEC_PATH", "clauses"]
+__all__ = ["Clause", "SPEC_PATH", "clauses", "spec_version"]
 
 SPEC_PATH = Path(__file__).with_name("SPEC.md")
+_VERSION = re.compile(r"^Spec version: (\S+)\s*$", re.M)
 _ROW = re.compile(r"^\|\s*([A-Z]+-\d+)\s*\|\s*(MUST|SHOULD)\s*\|\s*(.+?)\s*\|\s*$")
 
 
@@ -31,3 +32,12 @@ def clauses() -> dict[str, Clause]:
                 raise ValueError(f"SPEC.md lists clause {m.group(1)} twice")
             found[m.group(1)] = Clause(*m.groups())
     return found
+
+
+@cache
+def spec_version() -> str:
+    """The version SPEC.md declares ("Spec version: X.Y" near the top): what a report vouches against."""
+    m = _VERSION.search(SPEC_PATH.read_text(encoding="utf-8"))
+    if m is None:
+        raise ValueError("SPEC.md declares no 'Spec version:' line")
+    return m.group(1)

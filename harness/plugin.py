@@ -23,6 +23,7 @@ from ._guards import DEFAULT_AGENT_TIMEOUT
 if TYPE_CHECKING:
     from agent_limits.mocks import Script, ScriptedModel, Tool
 
+    from ._gate import Gate
     from ._resolve import Implementation
     from ._trial import Trial
 
@@ -31,7 +32,10 @@ __all__ = ["IMPL_KEY", "SUITE_PACKAGE", "suite_dir"]
 #: The bundled suite, as a package name (what ``--pyargs`` takes).
 SUITE_PACKAGE = "agent_limits.conformance.suite"
 IMPL_KEY = pytest.StashKey["Implementation"]()
+GATE_KEY = pytest.StashKey["Gate"]()
 _THREADS_KEY = pytest.StashKey[set[Any]]()
+#: The key under which an xdist worker hands a usage error found at collection to the controller.
+_USAGE_OUTPUT = "agent_limits_usage_error"
 #: Captured agent output kept in a failure report: the tail, this many characters.
 OUTPUT_TAIL = 4000
 
@@ -175,11 +179,16 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     # The ini key alone does not drag the suite into a run whose test paths the user named.
     runs_suite = named or bool(from_cli) or config.args_source != pytest.Config.ArgsSource.ARGS
-    timeout, minimum, report = _checked_options(config)
+    timeout, minimum, reports = _checked_options(config)
     impl = _resolve(config, spec)
     config.stash[IMPL_KEY] = impl
     if not runs_suite:
         return
+    from ._gate import gate_from_config
+
+    gate = config.stash[GATE_KEY] = gate_from_config(config)
+    if "x" not in (config.option.reportchars or "") and "a" not in (config.option.reportchars or ""):
+        config.option.reportchars = (config.option.reportchars or "") + "x"  # expected failures, with reasons
     worker = hasattr(config, "workerinput")
     if not worker:
         from ._preflight import preflight
@@ -192,14 +201,14 @@ def pytest_configure(config: pytest.Config) -> None:
                 "so no clause could be judged:\n  - " + "\n  - ".join(problems)
             )
         config.pluginmanager.register(
-            Verdicts(impl.header(), spec, report_path=report, min_clauses=minimum),
+            Verdicts(impl, reports=reports, min_clauses=minimum, gate=gate),
             "agent-limits-verdicts",
         )
     if suite is not None and not named:
         config.args.append(str(suite))
 
 
-def _checked_options(config: pytest.Config) -> tuple[float, int, str | None]:
+def _checked_options(config: pytest.Config) -> tuple[float, int, list[Path]]:
     """Validate the options at start-up, so a typo costs nothing but a usage error."""
     from ._guards import agent_timeout
 
@@ -211,8 +220,8 @@ def _checked_options(config: pytest.Config) -> tuple[float, int, str | None]:
     minimum = int(option(config, "conformance_min_clauses"))
     if minimum < 0:
         raise pytest.UsageError(f"--conformance-min-clauses must be >= 0, got {minimum}")
-    report = config.getoption("conformance_report")
-    if report:
+    reports = []
+    for report in option(config, "conformance_report", []):
         path = Path(config.invocation_params.dir, report)
         parent = path.parent
         if path.is_dir():
@@ -221,8 +230,15 @@ def _checked_options(config: pytest.Config) -> tuple[float, int, str | None]:
             raise pytest.UsageError(f"--conformance-report={report}: directory {str(parent)!r} does not exist")
         if not os.access(parent, os.W_OK):
             raise pytest.UsageError(f"--conformance-report={report}: directory {str(parent)!r} is not writable")
-        report = str(path)
-    return timeout, minimum, report
+        reports.append(path)
+    wanted = set(option(config, "clauses", ()))
+    if wanted:
+        from agent_limits.conformance import clauses
+
+        unknown = sorted(wanted - set(clauses()))
+        if unknown:
+            raise pytest.UsageError(f"--clause: no clause {', '.join(unknown)} in the spec; clauses: {', '.join(clauses())}")
+    return timeout, minimum, reports
 
 
 def _resolve(config: pytest.Config, spec: str) -> Implementation:
@@ -240,25 +256,41 @@ def _resolve(config: pytest.Config, spec: str) -> Implementation:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """``--clause ID`` keeps only the tests of those clauses; every conformance test carries its
-    clause, level and re-runnable case as user properties (they travel to the xdist controller
-    and into JUnit XML)."""
+    clause, level, re-runnable case, implementation and path (sync/async) as user properties
+    (they travel to the xdist controller and into JUnit XML)."""
     wanted: set[str] = set(option(config, "clauses", ()))
-    keep, drop, known = [], [], set()
+    impl = config.stash.get(IMPL_KEY, None)
+    keep, drop, known, tests = [], [], set(), []
     for item in items:
         marker = item.get_closest_marker("clause")
         if marker is None:
             keep.append(item)
             continue
         known.add(marker.args[0])
+        case = case_id(item)
+        tests.append((marker.args[0], case))
         if wanted and marker.args[0] not in wanted:
             drop.append(item)
             continue
         keep.append(item)
         item.user_properties.extend([("clause", marker.args[0]), ("level", marker.kwargs.get("level", "")),
-                                     ("case", case_id(item))])
+                                     ("case", case)])
+        if impl is not None:
+            item.user_properties.append(("implementation", impl.spec))
+        path = getattr(item, "callspec", None) and item.callspec.params.get("agent_mode")  # type: ignore[attr-defined]
+        if path:
+            item.user_properties.append(("path", path))
     unknown = sorted(wanted - known)
     if wanted and unknown:
         raise pytest.UsageError(f"--clause: no test for {', '.join(unknown)}; clauses: {', '.join(sorted(known))}")
+    gate = config.stash.get(GATE_KEY, None)
+    problems = gate.expectations.unknown_cases(tests) if gate is not None and gate.expectations is not None else []
+    if problems:
+        message = f"--conformance-expect: {gate.path if gate else ''}:\n  - " + "\n  - ".join(problems)
+        if not hasattr(config, "workerinput"):
+            raise pytest.UsageError(message)
+        config.workeroutput[_USAGE_OUTPUT] = message  # type: ignore[attr-defined]  # the controller ends the run
+        drop, keep = items[:], []
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
@@ -387,6 +419,13 @@ def pytest_runtest_makereport(
     report = yield
     if item.get_closest_marker("clause") is not None:
         report.sections = [(title, _tail(text)) for title, text in report.sections]
+        gate = item.config.stash.get(GATE_KEY, None)
+        if gate is not None and report.failed:
+            props = dict(item.user_properties)
+            kind = gate.judge(report, str(props.get("clause", "")), str(props.get("level", "")), str(props.get("case", "")))
+            if kind is not None:  # on the report the verdicts read, and on the item for JUnit's teardown copy
+                report.user_properties.append(("tolerated", kind))
+                item.user_properties.append(("tolerated", kind))
     return report
 
 
@@ -396,6 +435,7 @@ def _tail(text: str) -> str:
     return f"[agent-limits: {len(text) - OUTPUT_TAIL:,} characters cut; the last {OUTPUT_TAIL:,} follow]\n" + text[-OUTPUT_TAIL:]
 
 
+@pytest.hookimpl(trylast=True)  # after the verdicts have set the exit status
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     before = session.config.stash.get(_THREADS_KEY, None)
     if before is None:

@@ -192,4 +192,8 @@ def test_clause_option_selects_and_rejects_unknown_ids(pytester):
     result.stdout.fnmatch_lines(["PASSED   TOKENS-1 *", "clauses: 1 passed, 0 failed, 0 skipped (of 1)"])
     result = run(pytester, f"--agent-impl={REFERENCE}", "--clause=TOKENS-9")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*--clause: no test for TOKENS-9; clauses: BYTES-1, *"])
+    result.stderr.fnmatch_lines(["*--clause: no clause TOKENS-9 in the spec; clauses: TURNS-1, *"])
+    # checked before any worker starts, so pytest-xdist ends with the same usage error (not an internal error)
+    result = run(pytester, f"--agent-impl={REFERENCE}", "--clause=TOKENS-9", "-n", "2")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--clause: no clause TOKENS-9 in the spec*"])
