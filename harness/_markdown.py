@@ -23,7 +23,7 @@ def render(report: dict[str, Any]) -> str:
     clauses: dict[str, dict[str, Any]] = report.get("clauses", {})
     counts = {status: sum(1 for v in clauses.values() if v["status"] == status) for status in _MARK}
     gate = report.get("gate", "passed")
-    verdict = "conforms" if gate == "passed" else "does not conform"
+    verdict = "conforms" if report.get("conforms") else "does not conform"
     lines = [
         f"## Agent limits conformance: {verdict}",
         "",

@@ -163,6 +163,7 @@ class Verdicts:
         return {
             "implementation": self.header,
             "versions": self.versions,
+            "conforms": not self.gate and not any(v.status == "failed" and v.gating for v in self.by_clause.values()),
             "gate": self.gate or "passed",
             "level": gate.level,
             "expectations": str(gate.path) if gate.path else None,

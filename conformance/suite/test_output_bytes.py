@@ -23,7 +23,7 @@ def _stored(obs: Observed) -> Message | None:
 
 
 @clause("BYTES-1")
-@pytest.mark.parametrize("cap", [5, 13, 14, 15, 16, 17, 60, 61, 62, 110, 111, 112, 113, SIZE - 1])
+@pytest.mark.parametrize("cap", [5, 13, 14, 15, 16, 17, 60, 61, 62, 110, 111, 112, 113, SIZE - 1], ids=lambda v: f"cap={v}")
 def test_long_output_is_cut_within_the_cap_on_a_character_boundary_and_flagged(trial, cap):
     obs = trial.agent(Script.tool_calls(1), trial.tools(output=OUTPUT), max_output_bytes=cap).invoke()
     trial.check(obs, stop="completed", executions=1)
@@ -45,7 +45,7 @@ def test_long_output_is_cut_within_the_cap_on_a_character_boundary_and_flagged(t
 
 
 @clause("BYTES-2")
-@pytest.mark.parametrize("cap", [SIZE, SIZE + 1])
+@pytest.mark.parametrize("cap", [SIZE, SIZE + 1], ids=lambda v: f"cap={v}")
 def test_output_within_the_cap_is_stored_unchanged(trial, cap):
     obs = trial.agent(Script.tool_calls(1), trial.tools(output=OUTPUT), max_output_bytes=cap).invoke()
     stored = _stored(obs)

@@ -11,14 +11,14 @@ from ._scenarios import USAGE
 
 
 @clause("TOOLS-1")
-@pytest.mark.parametrize("cap", [1, 3, 4])
+@pytest.mark.parametrize("cap", [1, 3, 4], ids=lambda v: f"cap={v}")
 def test_at_most_m_executions_per_invocation(trial, cap):
     obs = trial.agent(Script.endless_tools(usage=USAGE, parallel=2, cap=100), max_tool_calls=cap).invoke()
     trial.check_oracle(obs, why=f"max_tool_calls={cap}: at most {cap} executions, and a refusal ends the invocation")
 
 
 @clause("TOOLS-2")
-@pytest.mark.parametrize("cap", [1, 3])
+@pytest.mark.parametrize("cap", [1, 3], ids=lambda v: f"cap={v}")
 def test_calls_past_the_cap_are_not_executed_but_answered(trial, cap):
     obs = trial.agent(Script.endless_tools(usage=USAGE, parallel=2, cap=100), max_tool_calls=cap).invoke()
     requested = [dict(c.arguments) for rec in obs.calls for c in rec.tool_calls]
@@ -42,7 +42,7 @@ def _parallel_script(width: int) -> Script:
 
 
 @clause("PAR-1")
-@pytest.mark.parametrize("cap", [1, 2, 3])
+@pytest.mark.parametrize("cap", [1, 2, 3], ids=lambda v: f"cap={v}")
 def test_never_more_than_p_executions_at_once(trial, cap):
     tools = trial.tools(hold_until=cap + 1)
     obs = trial.agent(_parallel_script(5), tools, max_parallel_tools=cap).invoke()
@@ -53,7 +53,7 @@ def test_never_more_than_p_executions_at_once(trial, cap):
 
 
 @clause("PAR-2")
-@pytest.mark.parametrize("cap", [1, 2])
+@pytest.mark.parametrize("cap", [1, 2], ids=lambda v: f"cap={v}")
 def test_a_wider_reply_still_gets_every_call_executed(trial, cap):
     obs = trial.agent(_parallel_script(5), trial.tools(), max_parallel_tools=cap).invoke()
     trial.check(obs, calls=3, executions=10, stop="completed",
