@@ -11,6 +11,7 @@ import pytest
 
 import agent_limits.conformance.reference
 import agent_limits.mocks as mocks
+import agent_limits.mocks._snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,7 +40,8 @@ def test_readme_example_runs(code):
     exec(compile(code, "README.md", "exec"), {})
 
 
-@pytest.mark.parametrize("module", [mocks, agent_limits.conformance.reference], ids=lambda m: m.__name__)
+@pytest.mark.parametrize("module", [mocks, agent_limits.conformance.reference, agent_limits.mocks._snapshot],
+                         ids=lambda m: m.__name__)
 def test_docstring_example_runs(module):
     exec(compile(docstring_example(module), module.__name__, "exec"), {})
 
