@@ -27,7 +27,7 @@ from typing import Any, Collection, Iterable, Mapping
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found, no-redef, unused-ignore]
 
 __all__ = ["Entry", "Expectations", "ExpectationsError", "Mismatch", "case_keys", "dump", "load", "mismatches",
            "rewrite"]

@@ -54,7 +54,7 @@ class Gate:
             return None
         kind, reason = tolerated
         report.outcome = "skipped"
-        report.wasxfail = f"[{clause}] {reason}"  # type: ignore[attr-defined]  # pytest's own xfail mark
+        report.wasxfail = f"[{clause}] {reason}"  # pytest's own expected-failure attribute
         return kind
 
 

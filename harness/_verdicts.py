@@ -236,7 +236,8 @@ class Verdicts:
 
             entries = rewrite(gate.expectations, self.outcomes, {c: v.reason for c, v in self.by_clause.items()},
                               skips, clauses())
-            header = [f"Expected conformance outcomes for {self.spec}: {self.versions_line()}.",
+            tested = ", ".join(f"{n} {v}" for n, v in self.versions.items() if n != "python")
+            header = [f"Expected conformance outcomes for {self.spec}: {tested}.",
                       "Written by pytest --conformance-expect-update; edit the reasons and links freely,",
                       "they are kept when the file is rewritten. See docs/ci.md of agent-limit-conformance."]
             try:

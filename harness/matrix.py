@@ -1,11 +1,17 @@
 """The conformance matrix: the bundled suite against every installed framework, clause by clause.
 
     python -m agent_limits.harness.matrix [--out docs] [--only strands,reference] [--check docs]
+                                          [--expectations docs/expectations [--update-expectations]]
 
 Writes ``MATRIX.md`` (clause x implementation: passed / FAILED with a one-line reason and the
 observed numbers / not supported) and its JSON twin ``matrix.json``. A framework that is not
 installed gets a column saying so, never a guess. Runs at the Hypothesis CI profile so that the
 matrix is reproducible.
+
+With ``--expectations DIR`` each column runs as a framework's own CI would, against
+``DIR/<column>.toml`` (``--conformance-expect``): ``--update-expectations`` rewrites those files
+from the run (``make matrix``), and ``--check`` also requires every column to exit 0 with its
+file (``make test``), so the committed files are proven to gate exactly what the matrix shows.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["IMPLEMENTATIONS", "Column", "compare", "render", "run_column", "statuses"]
+__all__ = ["IMPLEMENTATIONS", "Column", "compare", "gate_failures", "render", "run_column", "statuses"]
 
 
 @dataclass(frozen=True)
@@ -54,14 +60,25 @@ def installed(column: Column) -> bool:
         return False
 
 
-def run_column(column: Column, suite: Path, timeout: float = 1800) -> dict[str, Any]:
-    """Run the suite against one implementation; its report, or why there is none."""
+def run_column(column: Column, suite: Path, timeout: float = 1800, expectations: Path | None = None,
+               update: bool = False) -> dict[str, Any]:
+    """Run the suite against one implementation; its report, or why there is none.
+
+    ``expectations``: the folder of expectations files; the column runs against its own
+    (``<name>.toml``), rewriting it first if ``update``. The exit code is kept in ``exit``.
+    """
     if not installed(column):
         return {"installed": False, "note": f"not installed (pip install '.[{column.extra}]')"}
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "verdicts.json"
         command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--agent-impl={column.spec}",
                    f"--conformance-report={report}", str(suite)]
+        if expectations is not None:
+            path = expectations / f"{column.name}.toml"
+            if update:
+                command.append("--conformance-expect-update")
+            if update or path.exists():
+                command.append(f"--conformance-expect={path}")
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
                               env={**os.environ, "CI": "true"})
         if not report.exists():
@@ -69,6 +86,9 @@ def run_column(column: Column, suite: Path, timeout: float = 1800) -> dict[str, 
             return {"installed": True, "note": "the suite did not run: " + " | ".join(tail)}
         found: dict[str, Any] = json.loads(report.read_text())
         found["installed"] = True
+        found["exit"] = done.returncode
+        if done.returncode:
+            found["output_tail"] = "\n".join((done.stdout + done.stderr).strip().splitlines()[-30:])
         return found
 
 
@@ -132,7 +152,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="comma-separated column names")
     parser.add_argument("--jobs", type=int, default=2, help="implementations run at once (default 2)")
     parser.add_argument("--check", metavar="DIR", help="also compare with the matrix.json in DIR; exit 1 on a difference")
+    parser.add_argument("--expectations", metavar="DIR", help="run each column against DIR/<column>.toml "
+                        "(--conformance-expect); with --check, each column must then exit 0")
+    parser.add_argument("--update-expectations", action="store_true",
+                        help="rewrite DIR/<column>.toml from the run (--conformance-expect-update)")
     args = parser.parse_args(argv)
+    if args.update_expectations and not args.expectations:
+        parser.error("--update-expectations needs --expectations DIR")
     from agent_limits.conformance import clauses
     from agent_limits.harness.plugin import suite_dir
 
@@ -142,8 +168,12 @@ def main(argv: list[str] | None = None) -> int:
     wanted = {n for n in args.only.split(",") if n}
     columns = [c for c in IMPLEMENTATIONS if not wanted or c.name in wanted]
     print(f"matrix: {', '.join(c.name for c in columns)} ({args.jobs} at a time) ...", flush=True)
+    folder = Path(args.expectations) if args.expectations else None
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        runs = list(pool.map(lambda c: run_column(c, suite), columns))
+        runs = list(pool.map(lambda c: run_column(c, suite, expectations=folder, update=args.update_expectations),
+                             columns))
     results: dict[str, dict[str, Any]] = {}
     for column, result in zip(columns, runs):
         results[column.name] = {**result, "version": _version(column), "spec": column.spec}
@@ -151,14 +181,23 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     table = [(c.id, c.level) for c in clauses().values()]
     (out / "MATRIX.md").write_text(render(results, table), encoding="utf-8")
-    (out / "matrix.json").write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    kept = {name: {k: v for k, v in result.items() if k not in ("exit", "output_tail")} for name, result in results.items()}
+    (out / "matrix.json").write_text(json.dumps(kept, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"matrix: wrote {out / 'MATRIX.md'} and {out / 'matrix.json'}")
     if args.check:
         differences = compare(json.loads((Path(args.check) / "matrix.json").read_text()), results)
+        if folder is not None:
+            differences += gate_failures(results, folder)
         for line in differences:
             print(f"matrix differs from {args.check}: {line}")
         return 1 if differences else 0
     return 0
+
+
+def gate_failures(results: dict[str, dict[str, Any]], folder: Path) -> list[str]:
+    """Each column whose run did not exit 0 against its expectations file, with the output's tail."""
+    return [f"{name} exited {result['exit']} with {folder / (name + '.toml')} (expected 0):\n{result.get('output_tail', '')}"
+            for name, result in results.items() if result.get("exit")]
 
 
 def statuses(results: dict[str, dict[str, Any]]) -> dict[tuple[str, str], str]:

@@ -68,3 +68,6 @@ def test_readme_sample_output_is_what_the_reference_agent_prints():
     assert resolve("agent_limits.conformance.reference:ReferenceAgent").header() in sample
     total = len(clauses())
     assert f"clauses: {total} passed, 0 failed, 0 skipped (of {total})" in sample
+    from agent_limits.conformance import spec_version
+
+    assert f"spec {spec_version()}, python " in sample and "| gate: MUST clauses" in sample

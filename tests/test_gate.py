@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -278,3 +279,24 @@ def test_markdown_report_by_suffix_and_appended_to_the_github_step_summary(proje
     report = json.loads((project.path / "verdicts.json").read_text())
     assert report["clauses"]["TOKENS-1"]["gating"] is True and report["versions"]["spec"] == "0.9"
     assert summary.read_text() == "earlier step\n" + markdown + "\n"
+
+
+# -- the committed expectations of the matrix -------------------------------------------------
+def test_a_matrix_expectations_file_gates_its_framework_and_fails_without_an_entry(project):
+    """docs/expectations/tinyagent-react.toml, written by make matrix: with it the framework's run
+    exits 0 (make test checks every column in full); with one expected failure deleted, it fails."""
+    pytest.importorskip("tinyagent")
+    import tomli_w
+
+    source = Path(__file__).resolve().parents[1] / "docs" / "expectations" / "tinyagent-react.toml"
+    entries = tomllib.loads(source.read_text())
+    clause = "TURNS-1"
+    assert entries[clause]["expected"] == "fail", entries.get(clause)
+    args = ("--agent-impl=tinyagent:ReactAgent", f"--clause={clause}")
+    result = run(project, *args, expect(project, source.read_text()))
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    assert result.parseoutcomes().get("xfailed", 0) > 0
+    without = tomli_w.dumps({name: entry for name, entry in entries.items() if name != clause})
+    result = run(project, *args, expect(project, without, "without.toml"))
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert result.parseoutcomes().get("failed", 0) > 0
