@@ -33,6 +33,7 @@ import site
 import sys
 import sysconfig
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -60,6 +61,8 @@ MAX_CALLS = 50
 #: Clauses whose tests are Hypothesis tests: many random examples share one ``trial``.
 RANDOMIZED = ("PROP-", "STATE-")
 _DIR_KEY = pytest.StashKey[Path]()
+#: The tests whose own checks passed, so that :func:`check_snapshot` ran (compared or not).
+_CHECKED_KEY = pytest.StashKey[set[str]]()
 
 
 def snapshot_dir(config: pytest.Config) -> Path:
@@ -108,13 +111,31 @@ def snapshot_for(request: pytest.FixtureRequest) -> SnapshotAssertion:
         check_snapshot_options(config)
     except pytest.UsageError as exc:
         pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
-    return SnapshotAssertion(
+    snapshot = SnapshotAssertion(
         update_snapshots=bool(getattr(config.option, "update_snapshots", False)),
         update_new_snapshots_only=bool(getattr(config.option, "update_new_snapshots_only", False)),
         extension_class=TranscriptExtension,
         test_location=PyTestLocation(request.node),
         session=getattr(config, "_syrupy"),
     )
+    node = request.node
+    request.addfinalizer(lambda: _keep_unchecked(node, snapshot))
+    return snapshot
+
+
+def _keep_unchecked(node: pytest.Item, snapshot: SnapshotAssertion) -> None:
+    """A test whose own checks failed (so :func:`check_snapshot` never ran) keeps its golden
+    transcript: without this, syrupy would count it unused and delete it under
+    ``--snapshot-update``, and the reference would be gone by the time the agent is fixed. It is
+    "compared" with itself (syrupy then lists it among the passed snapshots)."""
+    if node.nodeid in node.config.stash.get(_CHECKED_KEY, set()) or snapshot.num_executions:
+        return
+    try:
+        stored = snapshot.session.recall_snapshot(snapshot.extension, snapshot.test_location, 0)
+    except Exception:  # none stored (SnapshotDoesNotExist), or unreadable: nothing to keep
+        return
+    if stored is not None:
+        snapshot.assert_match(_Kept(str(stored)))
 
 
 def check_snapshot(trial: Trial) -> None:
@@ -122,6 +143,7 @@ def check_snapshot(trial: Trial) -> None:
     fail with the diff and the command that updates it. Tests that are not breach scenarios, or
     are randomized or too long to keep (see the module docstring), are left alone."""
     snapshot = trial.snapshot
+    trial.node.config.stash.setdefault(_CHECKED_KEY, set()).add(trial.node.nodeid)
     text = golden_transcript(trial)
     if snapshot is None or text is None:
         return
@@ -180,6 +202,11 @@ class TranscriptExtension(AmberSnapshotExtension):
     xdist controller needs to rebuild it.
     """
 
+    def serialize(self, data: Any, **kwargs: Any) -> str:
+        if isinstance(data, _Kept):  # a stored transcript, kept as it is (see _keep_unchecked)
+            return data.serialized
+        return str(super().serialize(data, **kwargs))
+
     @classmethod
     def dirname(cls, *, test_location: PyTestLocation) -> str:
         config = getattr(test_location.item, "config", None)
@@ -194,27 +221,29 @@ class TranscriptExtension(AmberSnapshotExtension):
         return Path(snapshot_location).stem == test_location.basename
 
     def discover_snapshots(self, **kwargs: Any) -> SnapshotCollections:
-        """The snapshots syrupy may call unused (and delete under ``--snapshot-update``): only our
-        ``.ambr`` files (never a README or anything else a user keeps in the directory); and in a
-        ``--clause`` run only those of the selected tests.
+        """The snapshots syrupy may call unused (and delete under ``--snapshot-update``): in our
+        ``.ambr`` files only (never a README or anything else kept in the directory), and only
+        those of the tests this run selected.
 
-        The second rule is why this method exists: the plugin drops the other clauses' tests in a
-        ``pytest_collection_modifyitems`` hook that can run before syrupy's, and then syrupy takes
-        the selection for the whole suite and every other clause's snapshot for unused.
+        syrupy decides what a run left unused by matching snapshot files to the test paths and
+        node ids it was given, assuming the files sit beside the tests. Ours do not, so a run of
+        one case (``--pyargs 'agent_limits.conformance.suite.test_tools::test_x[sync-cap=1]'``, the
+        update command a failure prints) looked to it like a full run of ``test_tools`` and would
+        delete every other entry of ``test_tools.ambr``; and ``--clause`` deselects in a hook that
+        may run before syrupy's, after which it takes the selection for the whole suite. What a run
+        did not select, it never sees. The price: entries of tests that no longer exist (after an
+        upgrade renamed them) are never reported; delete the directory and write it again.
         """
         found: SnapshotCollections = super().discover_snapshots(**kwargs)
-        test_location = kwargs.get("test_location")
-        item = getattr(test_location, "item", None)
+        item = getattr(kwargs.get("test_location"), "item", None)
         session: pytest.Session | None = getattr(item, "session", None)
-        selected = None
-        if session is not None and option(session.config, "clauses", ()):
-            selected = _selected_names(session)
+        selected = _selected_names(session) if session is not None else {}
         kept = SnapshotCollections()
         for collection in found:
             location = Path(collection.location)
             if location.suffix != f".{self.file_extension}":
                 continue
-            if selected is None or not collection.has_snapshots:
+            if not collection.has_snapshots:  # an empty file of ours: syrupy may remove it
                 kept.add(collection)
                 continue
             names = selected.get(location.stem, set())
@@ -225,6 +254,13 @@ class TranscriptExtension(AmberSnapshotExtension):
             if part.has_snapshots:
                 kept.add(part)
         return kept
+
+
+@dataclass(frozen=True)
+class _Kept:
+    """A stored snapshot's serialized text, which :class:`TranscriptExtension` serializes to itself."""
+
+    serialized: str
 
 
 def _selected_names(session: pytest.Session) -> dict[str, set[str]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -24,11 +25,12 @@ from agent_limits.harness.plugin import suite_dir
 from tests.userland import UserVenv, run
 
 REFERENCE = "agent_limits.conformance.reference:ReferenceAgent"
+DOC = Path(__file__).resolve().parents[1] / "docs" / "snapshots.md"
 #: Two small clauses in two suite modules: 12 breach scenarios, each a golden transcript.
 CLAUSES = ("--clause=TOOLS-1", "--clause=TURNS-1")
 FILES = {"golden/test_tools.ambr", "golden/test_turns.ambr"}
 
-MUTANT = '''
+AGENTS = '''
 from agent_limits.conformance.reference import ReferenceAgent
 
 class RefusalElsewhere(ReferenceAgent):
@@ -41,6 +43,13 @@ class RefusalElsewhere(ReferenceAgent):
             self.messages.append({"role": "system", "content": str(output)})
             return
         super()._answer(call, output)
+
+class OneTurnTooMany(ReferenceAgent):
+    """max_turns=N lets N+1 model calls through: TURNS-1 fails."""
+
+    def _limit_hit(self, run):
+        stop = super()._limit_hit(run)
+        return None if stop == "max_turns" and run.calls == self.max_turns else stop
 '''
 
 
@@ -53,11 +62,11 @@ def suite(pytester: pytest.Pytester, *args: str, agent: str = REFERENCE) -> pyte
     return pytester.runpytest_subprocess(*QUIET, f"--agent-impl={agent}", "--agent-snapshots", *args)
 
 
-def listing(root: Path) -> dict[str, int]:
-    """Every file under ``root`` with its modification time, but pytester's and Python's own
-    (``runpytest-N`` base temps, captured ``stdout``/``stderr``, bytecode caches)."""
-    return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in root.rglob("*")
-            if p.is_file() and "__pycache__" not in p.parts and not _pytesters(p.relative_to(root))}
+def listing(root: Path, *, everything: bool = False) -> dict[str, int]:
+    """Every file under ``root`` with its modification time, but (unless ``everything``)
+    pytester's and Python's own: ``runpytest-N`` base temps, captured ``stdout``/``stderr``, bytecode caches."""
+    return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in root.rglob("*") if p.is_file() and (
+            everything or ("__pycache__" not in p.parts and not _pytesters(p.relative_to(root))))}
 
 
 def _pytesters(relative: Path) -> bool:
@@ -78,10 +87,10 @@ def contents(root: Path) -> dict[str, bytes]:
 
 
 def test_golden_transcripts_land_in_the_chosen_dir_are_stable_and_survive_partial_runs(pytester, monkeypatch):
-    """One set of files, then every run that must leave it alone: the same run again, and partial
-    runs with ``--snapshot-update``, serial and (under CI) with xdist: a partial run must not take
-    the other clauses' snapshots for unused. (Without the flag, a partial run fails on exactly the
-    snapshots it would delete with it: none, as shown.)"""
+    """One set of files, then every run that must leave it alone: the same run again; partial runs
+    with ``--snapshot-update`` (by clause, by node id, and by clause under CI with xdist), which
+    must not take the other tests' snapshots for unused; and an agent failing its checks. (Without
+    the flag, a run fails on exactly the snapshots it would delete with it: none, as shown.)"""
     monkeypatch.delenv("CI", raising=False)
     before, suite_before = listing(pytester.path), listing(suite_dir())
     written = suite(pytester, *CLAUSES, "--agent-snapshot-dir=golden", "--snapshot-update")
@@ -96,26 +105,49 @@ def test_golden_transcripts_land_in_the_chosen_dir_are_stable_and_survive_partia
              "1. tools call-0-0 lookup {'query': 'q0.0'} executed, call-0-1 lookup {'query': 'q0.1'} refused",
              "tool [call-0-1] 'refused: max_tool_calls=1 reached'")
     assert "0x" not in tools
+    entry_sample = next(b for b in doc_blocks("text") if b.startswith("# name:"))
+    assert entry_sample in tools  # docs/snapshots.md shows a real entry
 
     xdist = ["-n", "2"] if importlib.util.find_spec("xdist") else []
-    runs = [("again", {}, [*CLAUSES], "12 snapshots passed."),
-            ("partial, updating", {}, ["--clause=TURNS-1", "--snapshot-update"], "6 snapshots passed."),
-            ("partial, updating, under CI, with xdist", {"CI": "true"}, ["--clause=TURNS-1", "--snapshot-update", *xdist],
-             "6 snapshots passed.")]
-    for what, env, args, summary in runs:
+    pytester.makepyfile(snapagents=AGENTS)
+    runs = [("again", {}, REFERENCE, [*CLAUSES], 0, "12 snapshots passed."),
+            ("partial, updating", {}, REFERENCE, ["--clause=TURNS-1", "--snapshot-update"], 0, "6 snapshots passed."),
+            # a node id, as in the update command a difference prints: syrupy must not take the
+            # run for one of the whole module (its files are not beside the suite's)
+            ("one test, updating", {}, REFERENCE, ["--snapshot-update", "--pyargs",
+             "agent_limits.conformance.suite.test_turns::test_exactly_n_calls_when_the_model_keeps_asking_for_tools"],
+             0, "6 snapshots passed."),
+            ("partial, updating, under CI, with xdist", {"CI": "true"}, REFERENCE,
+             ["--clause=TURNS-1", "--snapshot-update", *xdist], 0, "6 snapshots passed."),
+            # an agent failing TURNS-1 keeps the golden transcripts of the tests it fails
+            ("failing, updating", {}, "snapagents:OneTurnTooMany", ["--clause=TURNS-1", "--snapshot-update"], 1,
+             "6 failed")]
+    for what, env, agent, args, code, summary in runs:
         for key, value in env.items():
             monkeypatch.setenv(key, value)
-        result = suite(pytester, *args, "--agent-snapshot-dir=golden")
+        result = suite(pytester, *args, "--agent-snapshot-dir=golden", agent=agent)
         output = result.stdout.str()
-        assert result.ret == 0, f"{what}: {output}"
+        assert result.ret == code, f"{what}: {output}"
         assert summary in output, f"{what}: {output}"
         assert "unused" not in output and "Deleted" not in output, f"{what}: {output}"
         assert contents(pytester.path / "golden") == golden, what
         monkeypatch.delenv("CI", raising=False)
 
+    # drift the other way: a selected test that passes and no longer breaches leaves its entry unused
+    listed = pytester.runpytest_inprocess(*QUIET, f"--agent-impl={REFERENCE}", "--clause=TURNS-2", "--co", "-q")
+    completion = listed.stdout.lines[0].split("::")[1]  # TURNS-2: the agent completes, so no transcript
+    stale = pytester.path / "golden" / "test_turns.ambr"
+    stale.write_text(stale.read_text() + f"# name: {completion}\n  'stale'\n# ---\n")
+    flagged = suite(pytester, "--clause=TURNS-2", "--agent-snapshot-dir=golden")
+    assert flagged.ret == 1, flagged.stdout.str()
+    flagged.stdout.fnmatch_lines(["*1 snapshot unused*"])
+    removed = suite(pytester, "--clause=TURNS-2", "--agent-snapshot-dir=golden", "--snapshot-update")
+    assert removed.ret == 0, removed.stdout.str()
+    assert contents(pytester.path / "golden") == golden
+
 
 def test_a_mutant_that_changes_only_the_transcript_passes_the_suite_but_shows_a_snapshot_diff(pytester):
-    pytester.makepyfile(snapagents=MUTANT)
+    pytester.makepyfile(snapagents=AGENTS)
     written = suite(pytester, "--clause=TOOLS-1", "--snapshot-update")  # the default directory
     assert written.ret == 0, written.stdout.str()
     golden = contents(pytester.path / SNAPSHOT_DIRNAME)
@@ -145,38 +177,27 @@ def test_a_mutant_that_changes_only_the_transcript_passes_the_suite_but_shows_a_
     assert contents(pytester.path / SNAPSHOT_DIRNAME) == golden  # compared, never rewritten without the flag
 
 
-USER_TEST = '''
-import os
-from agent_limits.conformance.reference import ReferenceAgent
-from agent_limits.mocks import Script, ScriptedModel, ScriptedRunExtension, Tool, scripted_run
-
-def test_my_agent(snapshot):
-    model, tools = ScriptedModel(Script.tool_calls(2)), [Tool()]
-    result = ReferenceAgent(model, tools, max_tool_calls=int(os.environ["CAP"])).invoke("Go.")
-    assert scripted_run(model, tools, result.messages) == snapshot(extension_class=ScriptedRunExtension)
-'''
+def doc_blocks(language: str) -> list[str]:
+    """The fenced code blocks of ``docs/snapshots.md`` in ``language``: its examples are run here."""
+    return re.findall(rf"```{language}\n(.*?)```", DOC.read_text(), re.S)
 
 
-def test_the_mocks_extension_stores_a_scripted_run_as_text_and_diffs_it_line_by_line(pytester, monkeypatch):
-    pytester.makepyfile(test_user=USER_TEST)
-    monkeypatch.setenv("CAP", "5")
+def test_the_mocks_extension_stores_a_scripted_run_as_text_and_diffs_it_line_by_line(pytester):
+    """The example of docs/snapshots.md, run as a user's test: stored as the doc shows, then the
+    agent changes (the second lookup allowed) and the diff is the doc's, line by line."""
+    (example,) = doc_blocks("python")
+    stored_sample = next(b for b in doc_blocks("text") if b.startswith("  model calls:"))
+    diff_sample = next(b for b in doc_blocks("text") if b.startswith("E "))
+    test_file = pytester.makepyfile(test_mine=example)
     written = pytester.runpytest_subprocess(*QUIET, "--snapshot-update")
     assert written.ret == 0, written.stdout.str()
-    stored = (pytester.path / "__snapshots__" / "test_user.ambr").read_text()  # syrupy's usual place, for own tests
-    assert "  1. tools call-0-0 lookup {'query': 'q0.0'} executed; 10in+5out" in stored
-    assert "  tool [call-1-0] \"lookup: query='q1.0'\"" in stored
+    stored = (pytester.path / "__snapshots__" / "test_mine.ambr").read_text()  # syrupy's usual place, for own tests
+    assert stored_sample in stored
 
-    monkeypatch.setenv("CAP", "1")  # the agent now refuses the second call
+    test_file.write_text(example.replace("max_tool_calls=1", "max_tool_calls=2"))
     changed = pytester.runpytest_subprocess(*QUIET, "-vv")  # pytest cuts long explanations
     assert changed.ret == 1
-    in_order(
-        changed.stdout.str(),
-        "- model calls: 3",
-        "+ model calls: 2",
-        "-   2. tools call-1-0 lookup {'query': 'q1.0'} executed; 10in+5out",
-        "+   2. tools call-1-0 lookup {'query': 'q1.0'} refused; 10in+5out",
-        "+   tool [call-1-0] 'refused: max_tool_calls=1 reached'",
-    )
+    in_order(changed.stdout.str(), *diff_sample.splitlines())
 
 
 def test_importing_the_mocks_does_not_import_syrupy():
@@ -217,7 +238,7 @@ def test_from_a_wheel_snapshots_land_in_the_projects_dir_and_nothing_in_site_pac
     project.mkdir()
     (project / "pyproject.toml").write_text('[project]\nname = "mine"\nversion = "0"\n')
     env = {**user_venv.env, "PYTHONDONTWRITEBYTECODE": "1"}
-    venv_before, project_before = listing(user_venv.root), listing(project)
+    venv_before, project_before = listing(user_venv.root, everything=True), listing(project)
     args = [user_venv.pytest, "-p", "no:cacheprovider", f"--agent-impl={REFERENCE}", "--clause=TOOLS-1",
             "--agent-snapshots", "--agent-snapshot-dir=golden"]
     written = run([*args, "--snapshot-update"], cwd=project, env=env)
@@ -227,6 +248,6 @@ def test_from_a_wheel_snapshots_land_in_the_projects_dir_and_nothing_in_site_pac
     again = run(args, cwd=project, env=env)
     assert again.returncode == 0, again.stdout[-6000:]
     assert "6 snapshots passed" in again.stdout
-    assert listing(user_venv.root) == venv_before
+    assert listing(user_venv.root, everything=True) == venv_before
     assert not [p for p in user_venv.root.rglob("*") if p.name in ("__snapshots__", SNAPSHOT_DIRNAME) or p.suffix == ".ambr"]
     assert os.path.isdir(project / "golden")
