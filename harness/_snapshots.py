@@ -29,13 +29,14 @@ turns), so that the files stay small enough to review.
 
 from __future__ import annotations
 
+import os
 import site
 import sys
 import sysconfig
-from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import pytest
 
@@ -111,13 +112,11 @@ def snapshot_for(request: pytest.FixtureRequest) -> SnapshotAssertion:
         check_snapshot_options(config)
     except pytest.UsageError as exc:
         pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
-    snapshot = SnapshotAssertion(
-        update_snapshots=bool(getattr(config.option, "update_snapshots", False)),
-        update_new_snapshots_only=bool(getattr(config.option, "update_new_snapshots_only", False)),
-        extension_class=TranscriptExtension,
-        test_location=PyTestLocation(request.node),
-        session=getattr(config, "_syrupy"),
-    )
+    options: dict[str, Any] = {"update_snapshots": bool(getattr(config.option, "update_snapshots", False))}
+    if "update_new_snapshots_only" in {f.name for f in fields(SnapshotAssertion)}:  # syrupy 5+; not on Python 3.10
+        options["update_new_snapshots_only"] = bool(getattr(config.option, "update_new_snapshots_only", False))
+    snapshot = SnapshotAssertion(extension_class=TranscriptExtension, test_location=PyTestLocation(request.node),
+                                 session=getattr(config, "_syrupy"), **options)
     node = request.node
     request.addfinalizer(lambda: _keep_unchecked(node, snapshot))
     return snapshot
@@ -241,7 +240,7 @@ class TranscriptExtension(AmberSnapshotExtension):
         kept = SnapshotCollections()
         for collection in found:
             location = Path(collection.location)
-            if location.suffix != f".{self.file_extension}":
+            if location.suffix != ".ambr":  # amber files (syrupy 4 names the attribute _file_extension)
                 continue
             if not collection.has_snapshots:  # an empty file of ours: syrupy may remove it
                 kept.add(collection)
@@ -323,9 +322,24 @@ def _colors(config: pytest.Config) -> AbstractContextManager[object]:
     """syrupy's diff colors only where syrupy would color (a terminal, no --snapshot-no-colors)."""
     if not getattr(config.option, "no_colors", True):
         return nullcontext()
-    from syrupy.terminal import disable_color
-
+    try:
+        from syrupy.terminal import disable_color
+    except ImportError:  # syrupy < 5 reads an environment variable instead
+        return _env("ANSI_COLORS_DISABLED", "true")
     return disable_color()
+
+
+@contextmanager
+def _env(name: str, value: str) -> Iterator[None]:
+    old = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = old
 
 
 def _installed_roots() -> list[tuple[Path, str]]:
