@@ -17,7 +17,7 @@ run is in it: no clock readings, no object addresses, no tool-call ids a framewo
 Where: ``--agent-snapshot-dir`` (relative to the directory pytest runs in), by default
 ``conformance_snapshots/`` next to the expectations file (``--conformance-expect`` or the
 ``conformance_expect`` ini key), else in the directory pytest runs in. One amber file per suite
-module (``test_tools.ambr``), one entry per test (``test_...[sync-3]``). The suite is installed in
+module (``test_tools.ambr``), one entry per test (``test_...[sync-cap=3]``). The suite is installed in
 site-packages, so syrupy's default (``__snapshots__/`` next to the test file) is never used, and
 a directory inside the installed package or site-packages is refused.
 
@@ -25,6 +25,11 @@ Not snapshotted (they pass or fail as usual): tests that saw no limit stop; Hypo
 (PROP-*, STATE-*: one ``trial`` serves many random examples, so there is no single transcript);
 and tests with an invocation of more than :data:`MAX_CALLS` model calls (LONG-1's thousand
 turns), so that the files stay small enough to review.
+
+What syrupy may call unused (fail on, or delete under ``--snapshot-update``) is only the
+snapshots of the tests a run selected, and a test that failed its own checks keeps its snapshot:
+see :meth:`TranscriptExtension.discover_snapshots` and :func:`_keep_unchecked`. User-facing
+documentation: ``docs/snapshots.md``.
 """
 
 from __future__ import annotations
