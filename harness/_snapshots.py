@@ -111,11 +111,15 @@ def check_snapshot_options(config: pytest.Config) -> Path:
 def snapshot_for(request: pytest.FixtureRequest) -> SnapshotAssertion:
     """The syrupy assertion for this test's golden transcript (one per test, stored in
     :func:`snapshot_dir`). A bad setup (see :func:`check_snapshot_options`) ends the run with
-    exit code 4: every test would fail the same way."""
+    exit code 4 (every test would fail the same way); in an xdist worker, which cannot end the run,
+    it fails the test. Calling :func:`check_snapshot_options` at start-up turns both into one usage
+    error before any test runs."""
     config = request.config
     try:
         check_snapshot_options(config)
     except pytest.UsageError as exc:
+        if hasattr(config, "workerinput"):  # pytest.exit in an xdist worker is an INTERNALERROR
+            pytest.fail(str(exc), pytrace=False)
         pytest.exit(str(exc), returncode=pytest.ExitCode.USAGE_ERROR)
     options: dict[str, Any] = {"update_snapshots": bool(getattr(config.option, "update_snapshots", False))}
     if "update_new_snapshots_only" in {f.name for f in fields(SnapshotAssertion)}:  # syrupy 5+; not on Python 3.10
