@@ -180,6 +180,10 @@ def pytest_configure(config: pytest.Config) -> None:
     # The ini key alone does not drag the suite into a run whose test paths the user named.
     runs_suite = named or bool(from_cli) or config.args_source != pytest.Config.ArgsSource.ARGS
     timeout, minimum, reports = _checked_options(config)
+    if option(config, "agent_snapshots", False):
+        from ._snapshots import check_snapshot_options
+
+        check_snapshot_options(config)  # a bad directory, or syrupy disabled: one usage error, before any worker
     impl = _resolve(config, spec)
     config.stash[IMPL_KEY] = impl
     if not runs_suite:

@@ -53,6 +53,15 @@ class OneTurnTooMany(ReferenceAgent):
 '''
 
 
+@pytest.fixture(autouse=True)
+def _not_an_xdist_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When this file runs on a pytest-xdist worker (make test), the runs it starts inherit the
+    worker's PYTEST_XDIST_* variables, and syrupy in them would take itself for a worker too and
+    print no snapshot summary."""
+    for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
+        monkeypatch.delenv(name, raising=False)
+
+
 #: Plugins these runs never need, kept out of each fresh process (langsmith's alone costs a second).
 QUIET = ("-p", "no:cacheprovider", "-p", "no:langsmith_plugin", "-p", "no:anyio", "-p", "no:asyncio")
 
