@@ -30,7 +30,7 @@ conformance: $(STAMP)
 test: $(FW)
 	$(MAKE) typecheck
 	$(PY) -m pytest -q -n 2 --dist loadgroup tests
-	$(PY) -m agent_limits.harness.matrix --out $$(mktemp -d) --check docs --expectations docs/expectations
+	$(PY) -m agent_limits.harness.matrix --out $$(mktemp -d) --check docs --expectations docs/expectations --findings docs/findings
 
 ## mypy (strict; see [tool.mypy] in pyproject.toml) and pyright on the shipped packages.
 ## Type checkers cannot follow the editable install's import hook, so they check a staging tree
@@ -57,7 +57,8 @@ causes: $(STAMP)
 ## docs/MATRIX.md and docs/matrix.json: the suite against every framework, clause by clause; and
 ## docs/expectations/<column>.toml, each column's known failures as its own CI would gate on them.
 matrix: $(FW)
-	$(PY) -m agent_limits.harness.matrix --out docs --expectations docs/expectations --update-expectations
+	$(PY) -m agent_limits.harness.matrix --out docs --expectations docs/expectations --update-expectations \
+		--findings docs/findings
 
 ## Benchmarks: scaling figures, measured in one run (never asserted by tests).
 bench: $(STAMP)

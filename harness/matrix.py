@@ -2,6 +2,7 @@
 
     python -m agent_limits.harness.matrix [--out docs] [--only strands,reference] [--check docs]
                                           [--expectations docs/expectations [--update-expectations]]
+                                          [--findings docs/findings]
 
 Writes ``MATRIX.md`` (clause x implementation: passed / FAILED with a one-line reason and the
 observed numbers / not supported) and its JSON twin ``matrix.json``. A framework that is not
@@ -12,6 +13,10 @@ With ``--expectations DIR`` each column runs as a framework's own CI would, agai
 ``DIR/<column>.toml`` (``--conformance-expect``): ``--update-expectations`` rewrites those files
 from the run (``make matrix``), and ``--check`` also requires every column to exit 0 with its
 file (``make test``), so the committed files are proven to gate exactly what the matrix shows.
+
+With ``--findings DIR`` the run rewrites the generated evidence section of each framework's
+``DIR/<framework>.md`` (``make matrix``); with ``--check`` it instead requires that every failed
+cell has its evidence there (``make test``). See ``_findings``.
 """
 
 from __future__ import annotations
@@ -27,6 +32,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from agent_limits.harness._findings import check_findings, update_findings
 
 __all__ = ["IMPLEMENTATIONS", "Column", "compare", "gate_failures", "render", "run_column", "statuses"]
 
@@ -156,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
                         "(--conformance-expect); with --check, each column must then exit 0")
     parser.add_argument("--update-expectations", action="store_true",
                         help="rewrite DIR/<column>.toml from the run (--conformance-expect-update)")
+    parser.add_argument("--findings", metavar="DIR", help="rewrite the generated evidence section of each "
+                        "DIR/<framework>.md from the run; with --check, require instead that every failed cell "
+                        "has its evidence there")
     args = parser.parse_args(argv)
     if args.update_expectations and not args.expectations:
         parser.error("--update-expectations needs --expectations DIR")
@@ -184,13 +194,20 @@ def main(argv: list[str] | None = None) -> int:
     kept = {name: {k: v for k, v in result.items() if k not in ("exit", "output_tail")} for name, result in results.items()}
     (out / "matrix.json").write_text(json.dumps(kept, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(f"matrix: wrote {out / 'MATRIX.md'} and {out / 'matrix.json'}")
+    if args.findings and not args.check:
+        order = [c.name for c in IMPLEMENTATIONS]
+        for path in update_findings(kept, Path(args.findings), order, [clause for clause, _ in table]):
+            print(f"matrix: rewrote the evidence in {path}")
     if args.check:
         differences = compare(json.loads((Path(args.check) / "matrix.json").read_text()), results)
         if folder is not None:
             differences += gate_failures(results, folder)
         for line in differences:
             print(f"matrix differs from {args.check}: {line}")
-        return 1 if differences else 0
+        missing = check_findings(results, Path(args.findings)) if args.findings else []
+        for line in missing:
+            print(f"findings out of date (make matrix rewrites their evidence): {line}")
+        return 1 if differences or missing else 0
     return 0
 
 
