@@ -197,3 +197,33 @@ def test_clause_option_selects_and_rejects_unknown_ids(pytester):
     result = run(pytester, f"--agent-impl={REFERENCE}", "--clause=TOKENS-9", "-n", "2")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--clause: no clause TOKENS-9 in the spec*"])
+
+
+ATOMIC = '''
+from agent_limits.conformance.reference import ReferenceAgent
+
+
+class AtomicCap(ReferenceAgent):
+    """Refuses a whole reply that would cross max_tool_calls (as LangChain and Pydantic AI do)."""
+
+    def _run_tools(self, run, calls):
+        if self.max_tool_calls is not None and run.executions + len(calls) > self.max_tool_calls:
+            run.executions = self.max_tool_calls  # nothing more may run
+        return super()._run_tools(run, calls)
+
+    async def _arun_tools(self, run, calls):
+        if self.max_tool_calls is not None and run.executions + len(calls) > self.max_tool_calls:
+            run.executions = self.max_tool_calls
+        return await super()._arun_tools(run, calls)
+'''
+
+
+def test_an_atomic_tool_cap_fails_tools_1_with_a_message_naming_the_pattern(pytester):
+    """SPEC decision 4: refusing a whole reply that would cross M stays a TOOLS-1 failure, and the
+    message says which pattern it is (k calls fitted)."""
+    pytester.makepyfile(atomic=ATOMIC)
+    result = run(pytester, "--agent-impl=atomic:AtomicCap", "--clause=TOOLS-1")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    # cap 3 with two calls a reply: the second reply asks for 2 with 1 left; cap 1: the first asks for 2
+    result.stdout.fnmatch_lines(["*the whole reply was refused although 1 of its calls fit under the cap (an atomic cap*"])
+    result.assert_outcomes(passed=2, failed=4)  # cap 4 fits whole replies: atomic or not, the same

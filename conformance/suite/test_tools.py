@@ -14,7 +14,26 @@ from ._scenarios import USAGE
 @pytest.mark.parametrize("cap", [1, 3, 4], ids=lambda v: f"cap={v}")
 def test_at_most_m_executions_per_invocation(trial, cap):
     obs = trial.agent(Script.endless_tools(usage=USAGE, parallel=2, cap=100), max_tool_calls=cap).invoke()
-    trial.check_oracle(obs, why=f"max_tool_calls={cap}: at most {cap} executions, and a refusal ends the invocation")
+    why = f"max_tool_calls={cap}: at most {cap} executions, and a refusal ends the invocation"
+    fitted = _refused_whole_reply(obs, cap)
+    if fitted:
+        why += (f"; the whole reply was refused although {fitted} of its calls fit under the cap (an atomic cap: "
+                "the spec requires the calls in order up to M, so this is a TOOLS-1 failure)")
+    trial.check_oracle(obs, why=why)
+
+
+def _refused_whole_reply(obs, cap):
+    """How many calls of the reply that crossed the cap would have fit, if none of them ran (the
+    atomic-cap pattern: the agent refused the reply as a whole); 0 if that is not what happened."""
+    executed = [dict(e.arguments) for e in obs.executions]
+    done = 0
+    for record in obs.calls:
+        asked = [dict(c.arguments) for c in record.tool_calls]
+        ran = sum(1 for arguments in asked if arguments in executed)
+        if asked and ran == 0 and done < cap < done + len(asked):
+            return cap - done
+        done += ran
+    return 0
 
 
 @clause("TOOLS-2")
