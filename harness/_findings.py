@@ -119,7 +119,7 @@ def render_column(column: str, result: dict[str, Any], clauses: Sequence[str] = 
     """One column's section of the generated part: its result line, then each failed clause
     (``clauses``: the order to list them in, the spec's)."""
     versions: dict[str, str] = result.get("versions") or {}
-    version = ", ".join(f"{name} {value}" for name, value in versions.items())
+    version = ", ".join(f"{name} {versions[name]}" for name in sorted(versions))  # as matrix.json has them
     lines = [f"### {_code(column)}", ""]
     if "clauses" not in result:
         lines.append(f"No verdicts: {result.get('note') or 'no report'}.")
@@ -217,7 +217,7 @@ def update_findings(results: dict[str, dict[str, Any]], folder: Path, columns: S
     changed = []
     for path, sections in files.items():
         old = path.read_text(encoding="utf-8") if path.exists() else (
-            f"# Findings: {', '.join(sections)}\n\nNo hand-written commentary yet.\n")
+            f"# Findings: {', '.join(_ranked(sections, columns))}\n\nNo hand-written commentary yet.\n")
         new = _rewrite(old, sections, columns)
         if new != old or not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)

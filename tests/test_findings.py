@@ -45,7 +45,7 @@ def failed(*cases: str, message: str = FIRST_FAILURE) -> dict[str, Any]:
 def results() -> dict[str, dict[str, Any]]:
     """Four columns: one failing, one passing that shares its findings file, the reference, one not installed."""
     react = {"installed": True, "spec": "tinyagent:ReactAgent", "version": "tiny-agent-os 0.73.5",
-             "versions": {"spec": "0.9", "tiny-agent-os": "0.73.5"},
+             "versions": {"tiny-agent-os": "0.73.5", "spec": "0.9", "agent-limit-conformance": "0.1.0"},
              "clauses": {"TURNS-1": failed("suite.test_turns::test_n[sync-max_turns=1]",
                                            "suite.test_turns::test_n[sync-max_turns=2]"),
                          "TURNS-2": verdict("passed"),
@@ -80,13 +80,24 @@ def test_a_failed_cell_gets_its_evidence_and_the_column_its_result_line(folder: 
     assert "- Limits (first failing case): `max_turns=1`" in react
     assert "- Script (first failing case): `then [tool lookup; 10in+5out] forever (cap 1000 calls)`" in react
     assert "  - `suite.test_turns::test_n[sync-max_turns=2]`" in react
-    assert "- Re-run: `pytest --agent-impl=tinyagent:ReactAgent --pyargs 'suite.test_turns::test_n[sync-max_turns=1]'`" \
-        in react
+    rerun = "pytest --agent-impl=tinyagent:ReactAgent --pyargs 'suite.test_turns::test_n[sync-max_turns=1]'"
+    assert f"- Re-run: `{rerun}`" in react
     assert "    calls   1                       2   <-- differs" in react  # expected vs observed, verbatim
     code = text[text.index("### `tinyagent-code`"):]
     assert "Result: 0 failed, 2 passed, 1 skipped of 3 clauses" in code and "####" not in code
     assert evidence(text) == {("tinyagent-react", "TURNS-1")}
     assert not (folder / "reference.md").exists() and not (folder / "strands.md").exists()
+
+
+def test_the_evidence_is_the_same_from_a_run_and_from_its_matrix_json(tmp_path: Path) -> None:
+    """make matrix writes from the run's results; the committed-files test below reads matrix.json,
+    whose keys are sorted. Both must give the same text."""
+    run, read = tmp_path / "run", tmp_path / "read"
+    order = ["TURNS-1", "TURNS-2", "TOKENS-1"]
+    update_findings(results(), run, COLUMNS, order)
+    update_findings(json.loads(json.dumps(results(), sort_keys=True)), read, COLUMNS, order)
+    assert (run / "tinyagent.md").read_text() == (read / "tinyagent.md").read_text()
+    assert "- Skipped: TOKENS-1." in (run / "tinyagent.md").read_text()  # after TURNS-2: the order given, not the name
 
 
 def test_rewriting_keeps_the_hand_written_text_and_changes_nothing_twice(folder: Path) -> None:
@@ -99,7 +110,8 @@ def test_rewriting_keeps_the_hand_written_text_and_changes_nothing_twice(folder:
     fixed["tinyagent-react"]["clauses"]["TURNS-1"] = verdict("passed")
     assert update_findings(fixed, folder, COLUMNS) == [folder / "tinyagent.md"]
     now = (folder / "tinyagent.md").read_text()
-    assert now.startswith(HAND_WRITTEN + "\nMore analysis.\n") and now.endswith(END + "\n\n## Notes after the evidence\n")
+    assert now.startswith(HAND_WRITTEN + "\nMore analysis.\n")
+    assert now.endswith(END + "\n\n## Notes after the evidence\n")
     assert evidence(now) == set() and check_findings(fixed, folder) == []
 
 
