@@ -1,4 +1,4 @@
-"""TOKENS-1, OUTPUT-1: token budgets stop at the exact boundary, checked before each call."""
+"""TOKENS-1, TOKENS-2, OUTPUT-1: token budgets stop at the exact boundary, checked before each call."""
 
 from __future__ import annotations
 
@@ -47,3 +47,15 @@ def test_total_token_budget_stops_at_the_exact_boundary(trial, pattern, budget):
 def test_output_token_budget_stops_at_the_exact_boundary(trial, pattern, budget):
     obs = trial.agent(_script(PATTERNS[pattern]), max_output_tokens=budget).invoke()
     trial.check_oracle(obs, why="the budget is output tokens alone as reported, checked before each model call")
+
+
+#: Usage per reply with cached input tokens: 7 in, 5 of which were cached, + 3 out (total 10).
+CACHED = [Usage(7, 3, 5)] * 4
+
+
+@clause("TOKENS-2")
+@pytest.mark.parametrize("budget", [29, 30, 31], ids=lambda b: f"cached-budget={b}")
+def test_cached_input_tokens_are_not_counted_twice(trial, budget):
+    obs = trial.agent(_script(CACHED), max_token_budget=budget).invoke()
+    trial.check_oracle(obs, why="cached input tokens are part of the input the model reported (7 in, 5 cached, "
+                                "+ 3 out = 10 a call), never added again")

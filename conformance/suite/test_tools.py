@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from agent_limits.conformance import clause
@@ -22,7 +24,7 @@ def test_at_most_m_executions_per_invocation(trial, cap):
     trial.check_oracle(obs, why=why)
 
 
-def _refused_whole_reply(obs, cap):
+def _refused_whole_reply(obs: Any, cap: int) -> int:
     """How many calls of the reply that crossed the cap would have fit, if none of them ran (the
     atomic-cap pattern: the agent refused the reply as a whole); 0 if that is not what happened."""
     executed = [dict(e.arguments) for e in obs.executions]

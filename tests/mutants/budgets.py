@@ -53,3 +53,12 @@ class UsageFromMissingField(ReferenceAgent):
     def _take(self, run: _Run, turn: Turn) -> bool:
         # the model reports .usage; this agent reads .token_usage, which nobody sets
         return super()._take(run, replace(turn, usage=getattr(turn, "token_usage", None) or Usage()))
+
+
+@mutant("TOKENS-2", bug="the token budget adds cached input tokens to input+output: they are counted twice")
+class BudgetCountsCachedTwice(ReferenceAgent):
+    def _take(self, run: _Run, turn: Turn) -> bool:
+        cached = turn.usage.cached_input_tokens
+        done = super()._take(run, turn)
+        run.usage = run.usage + Usage(cached, 0)  # "input + cached + output"
+        return done
