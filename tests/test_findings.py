@@ -195,3 +195,18 @@ def test_the_committed_evidence_is_what_make_matrix_writes_from_the_committed_ma
     committed = json.loads((ROOT / "docs" / "matrix.json").read_text())
     shutil.copytree(ROOT / "docs" / "findings", tmp_path, dirs_exist_ok=True)
     assert update_findings(committed, tmp_path, COLUMNS, list(clauses())) == []
+
+
+def test_matrix_json_keeps_nothing_that_differs_from_run_to_run():
+    """The exit code, the output tail and measured times (LONG-1's per-turn cost) stay out of
+    matrix.json; the information that is a function of the code (e.g. the timeout behaviour seen) stays."""
+    from agent_limits.harness.matrix import reproducible
+
+    result = {"exit": 0, "output_tail": "...", "installed": True,
+              "clauses": {"LONG-1": {"status": "passed", "info": ["sync: per-turn cost: 61 us over turns 1-100, "
+                                                                  "62 us over turns 900-1000"]},
+                          "TIMEOUT-1": {"status": "passed", "info": ["sync: timeout behaviour seen: cooperative"]}}}
+    kept = reproducible(result)
+    assert set(kept) == {"installed", "clauses"}
+    assert kept["clauses"]["LONG-1"]["info"] == []
+    assert kept["clauses"]["TIMEOUT-1"]["info"] == ["sync: timeout behaviour seen: cooperative"]
