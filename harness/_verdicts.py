@@ -111,13 +111,15 @@ class Verdicts:
             for kind in tolerated:
                 v.tolerated[kind] = v.tolerated.get(kind, 0) + 1
             v.failures.append(name)
-            for symptoms in properties(report, "agent-symptoms") or ["other"]:
-                v.symptoms.update(symptoms.split())
+            # a Hypothesis test records one reason per failing example it tried while shrinking:
+            # the last is the example pytest reports, and the only one that does not depend on luck
+            symptoms = properties(report, "agent-symptoms")
+            v.symptoms.update((symptoms[-1] if symptoms else "other").split())
             if not v.first_failure:
                 v.first_failure = report.longreprtext
                 reasons = properties(report, "agent-reason")
                 lines = report.longreprtext.strip().splitlines() or [report.when]
-                v.reason = reasons[0] if reasons else lines[-1][:300]
+                v.reason = reasons[-1] if reasons else lines[-1][:300]
         elif report.passed and report.when == "call":
             v.passed += 1
             self.outcomes.append((clause[0], name, "passed"))

@@ -227,3 +227,21 @@ def test_an_atomic_tool_cap_fails_tools_1_with_a_message_naming_the_pattern(pyte
     # cap 3 with two calls a reply: the second reply asks for 2 with 1 left; cap 1: the first asks for 2
     result.stdout.fnmatch_lines(["*the whole reply was refused although 1 of its calls fit under the cap (an atomic cap*"])
     result.assert_outcomes(passed=2, failed=4)  # cap 4 fits whole replies: atomic or not, the same
+
+
+def test_a_clause_reports_the_reason_and_symptoms_of_the_failure_pytest_reports():
+    """A Hypothesis test records a reason for every failing example it tries while shrinking; the
+    clause's one-line reason and symptoms are those of the last, the shrunk example pytest reports,
+    so that they agree with the failure message and do not depend on the path shrinking took."""
+    from agent_limits.harness import resolve
+    from agent_limits.harness._verdicts import Verdicts
+
+    verdicts = Verdicts(resolve(REFERENCE))
+    report = pytest.TestReport(
+        "suite/test_x.py::test_x[sync]", ("suite/test_x.py", 1, "test_x"), {}, "failed", "the shrunk example",
+        "call", user_properties=[("clause", "PROP-1"), ("level", "MUST"), ("case", "m::test_x[sync]"),
+                                 ("agent-reason", "sync: first example tried"), ("agent-symptoms", "calls:over tokens:over"),
+                                 ("agent-reason", "sync: the shrunk example"), ("agent-symptoms", "calls:over")])
+    verdicts.pytest_runtest_logreport(report)
+    verdict = verdicts.by_clause["PROP-1"]
+    assert verdict.reason == "sync: the shrunk example" and verdict.symptoms == {"calls:over"}
