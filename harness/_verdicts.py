@@ -111,10 +111,10 @@ class Verdicts:
             for kind in tolerated:
                 v.tolerated[kind] = v.tolerated.get(kind, 0) + 1
             v.failures.append(name)
-            # a Hypothesis test records one reason per failing example it tried while shrinking:
-            # the last is the example pytest reports, and the only one that does not depend on luck
-            symptoms = properties(report, "agent-symptoms")
-            v.symptoms.update((symptoms[-1] if symptoms else "other").split())
+            # every example a Hypothesis test tried adds its symptoms (causes.json records them so);
+            # the reason is the last example's (below): the shrunk one pytest reports
+            for symptoms in properties(report, "agent-symptoms") or ["other"]:
+                v.symptoms.update(symptoms.split())
             if not v.first_failure:
                 v.first_failure = report.longreprtext
                 reasons = properties(report, "agent-reason")
