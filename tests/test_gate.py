@@ -23,19 +23,8 @@ REFERENCE = "agent_limits.conformance.reference:ReferenceAgent"
 
 AGENTS = '''
 from agent_limits.conformance.reference import ReferenceAgent
-
-
-class OverBudget(ReferenceAgent):
-    """The token-budget check uses > where >= belongs: one model call too many at the boundary."""
-
-    def _limit_hit(self, run):
-        if self.max_token_budget is None or run.usage.total != self.max_token_budget:
-            return super()._limit_hit(run)
-        budget, self.max_token_budget = self.max_token_budget, None
-        try:
-            return super()._limit_hit(run)
-        finally:
-            self.max_token_budget = budget
+# the catalogue's token-budget mutant: > where >= belongs, one model call too many at the boundary
+from tests.mutants.budgets import BudgetGreaterThan as OverBudget
 
 
 class Shallow(ReferenceAgent):
