@@ -166,9 +166,13 @@ class Trial:
         return [Tool(name, latency=latency, output=output, clock=self.clock, concurrency=gauge)
                 for name in (names or ("lookup",))]
 
-    def agent(self, script: Script, tools: Sequence[Tool] | None = None, **limits: Any) -> Subject:
-        """Build an agent on a fresh scripted model; the adapter's exceptions propagate."""
-        built = self.attempt(script, tools, **limits)
+    def agent(self, script: Script, tools: Sequence[Tool] | None = None, *, record_messages: bool = False,
+              **limits: Any) -> Subject:
+        """Build an agent on a fresh scripted model; the adapter's exceptions propagate.
+
+        ``record_messages``: the model keeps what it received on each call (``CallRecord.messages``).
+        """
+        built = self.attempt(script, tools, record_messages=record_messages, **limits)
         if built.subject is None:
             self.fail_text(
                 [f"building the agent raised {type(built.error).__name__}: {built.error}"],
@@ -176,14 +180,15 @@ class Trial:
             )
         return built.subject
 
-    def attempt(self, script: Script, tools: Sequence[Tool] | None = None, **limits: Any) -> Built:
+    def attempt(self, script: Script, tools: Sequence[Tool] | None = None, *, record_messages: bool = False,
+                **limits: Any) -> Built:
         """Build an agent, keeping the exception instead of raising it (for validation clauses)."""
         self.require(*limits)
         if limits.get("timeout_seconds") is not None or any(t.latency for t in script.turns) or (
             script.then is not None and script.then.latency
         ):
             self.freeze()
-        model = ScriptedModel(script, limits=limits, clock=self.clock)
+        model = ScriptedModel(script, limits=limits, clock=self.clock, record_messages=record_messages)
         tool_list = list(tools) if tools is not None else self.tools()
         try:
             with self.guarded("building the agent"):

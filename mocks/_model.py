@@ -40,6 +40,8 @@ class CallRecord:
     ``reply`` is the turn the agent received, or None while the call is in flight, when it
     was cancelled (a pre-emptive timeout), or when it raised. Usage counts only once replied.
     ``wall_started`` is real time (perf counter), for per-turn cost reports only.
+    ``messages`` is what the agent sent (a shallow copy of its list, taken as the call
+    started) when the model records messages, else None.
     """
 
     index: int
@@ -50,6 +52,7 @@ class CallRecord:
     ended_at: float | None = None
     reply: Turn | None = None
     wall_started: float = 0.0
+    messages: tuple[Any, ...] | None = None
 
     @property
     def completed(self) -> bool:
@@ -73,7 +76,9 @@ class ScriptedModel:
 
     ``complete(messages, tools)`` returns the next :class:`~agent_limits.mocks.Turn`; ``acomplete`` is its
     async twin. ``limits`` (optional) only sharpens the :class:`ScriptExhausted` message.
-    ``clock`` (optional) is advanced by each turn's latency.
+    ``clock`` (optional) is advanced by each turn's latency. ``record_messages`` keeps a
+    shallow copy of the messages of every call (:attr:`CallRecord.messages`): off by default,
+    because copying makes a long run quadratic; clauses about what the model receives turn it on.
     """
 
     def __init__(
@@ -83,8 +88,10 @@ class ScriptedModel:
         clock: Clock | None = None,
         limits: Mapping[str, Any] | None = None,
         name: str = "scripted-model",
+        record_messages: bool = False,
     ) -> None:
         self.script = script
+        self.record_messages = record_messages
         self.clock = clock
         self.limits = dict(limits or {})
         self.name = name
@@ -139,7 +146,8 @@ class ScriptedModel:
             raise self.exhausted
         started = self.clock.now() if self.clock is not None else None
         record = CallRecord(index, self.script.turn(index), len(messages), len(tools or ()), started,
-                            wall_started=_real_perf_counter())
+                            wall_started=_real_perf_counter(),
+                            messages=tuple(messages) if self.record_messages else None)
         self.calls.append(record)
         return record
 

@@ -1,0 +1,3 @@
+"""Context-token ceiling bugs (CONTEXT-1, CONTEXT-2): oversized requests and shared token counters."""
+
+from __future__ import annotations
