@@ -21,6 +21,7 @@ from .plugin import case_id, option
 from ._limits import ERROR, LIMIT_KINDS, describe_limits
 from ._resolve import Implementation
 from ._transcript import transcript_problems
+from .adapter import Message
 from .oracle import Expectation, Tally, expect_run, spent_limits
 
 __all__ = ["Built", "Observed", "Subject", "Trial"]
@@ -223,6 +224,12 @@ class Trial:
         with self.guarded(f"invocation #{len(subjects[0].invocations) + 1}"):
             outcomes = self._loop.run_until_complete(together())
         return [s._observe(b, o) for s, b, o in zip(subjects, befores, outcomes)]
+
+    def received(self, call: CallRecord) -> list[Message]:
+        """The messages the model received on ``call``, read by the adapter (needs ``record_messages``)."""
+        if call.messages is None:
+            raise RuntimeError("the model did not record messages: build the agent with record_messages=True")
+        return self.adapter.received(call.messages)
 
     def guarded(self, what: str) -> Any:
         """A watchdog for one call into the agent: ``--agent-timeout`` real seconds (times the

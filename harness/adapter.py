@@ -103,6 +103,18 @@ class Adapter(ABC):
         """One line for the report header."""
         return self.name
 
+    def received(self, messages: Sequence[Any]) -> list[Message]:
+        """What the model received on one call (``CallRecord.messages``), as :class:`Message` s.
+
+        Clauses about requests (their size, a stop notice sent back as a reply) judge this, not
+        the transcript the agent reports. The default reads native messages (dicts or objects
+        with role/content/tool_calls/tool_call_id); a framework's adapter overrides it for the
+        messages its dialect hands the scripted model.
+        """
+        from ._native import to_message  # the native reader builds on this module
+
+        return [to_message(m) for m in messages]
+
     def refuse_unsupported(self, limits: Mapping[str, Any]) -> None:
         """Raise for limits this adapter cannot map: an unknown name (KeyError), or a kind the
         framework has no knob for (ValueError). An adapter never emulates a missing limit;
