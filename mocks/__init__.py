@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ._clock import Clock, ManualClock, wait_latency
 from ._frozen import EPOCH, FrozenClock, frozen_clock
 from ._model import CallRecord, ScriptedModel, ScriptExhausted
-from ._script import DEFAULT_CAP, DEFAULT_TOOL, DEFAULT_USAGE, Script, ToolCall, Turn
+from ._script import DEFAULT_CAP, DEFAULT_TOOL, DEFAULT_USAGE, Inexpressible, Script, ToolCall, Turn
 from ._tools import Concurrency, Tool, ToolExecution
 from ._usage import Usage
 
@@ -43,6 +43,7 @@ __all__ = [
     "Clock",
     "Concurrency",
     "FrozenClock",
+    "Inexpressible",
     "ManualClock",
     "Script",
     "ScriptExhausted",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from ._clock import Clock, wait_latency
-from ._script import Script, ToolCall, Turn
+from ._script import Inexpressible, Script, ToolCall, Turn
 from ._usage import Usage
 
 __all__ = ["CallRecord", "ScriptExhausted", "ScriptedModel"]
@@ -97,6 +97,8 @@ class ScriptedModel:
         self.name = name
         self.calls: list[CallRecord] = []
         self.exhausted: ScriptExhausted | None = None
+        #: Why a dialect could not say a scripted turn (see :class:`~agent_limits.mocks.Inexpressible`), else None.
+        self.inexpressible: str | None = None
         self._spent = Usage()
 
     # -- the provider interface -----------------------------------------------------------
@@ -125,6 +127,11 @@ class ScriptedModel:
         if self.script.endless:
             raise ValueError("cannot extend an endless script")
         self.script = Script([*self.script.turns, *turns])
+
+    def cannot_express(self, error: Inexpressible) -> Inexpressible:
+        """Note that a dialect could not say the turn it was given; returns ``error`` to raise."""
+        self.inexpressible = self.inexpressible or str(error)
+        return error
 
     # -- reading the log --------------------------------------------------------------------
     @property

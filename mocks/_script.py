@@ -11,7 +11,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from ._usage import Usage
 
-__all__ = ["DEFAULT_CAP", "DEFAULT_TOOL", "DEFAULT_USAGE", "Script", "ToolCall", "Turn"]
+__all__ = ["DEFAULT_CAP", "DEFAULT_TOOL", "DEFAULT_USAGE", "Inexpressible", "Script", "ToolCall", "Turn"]
 
 #: Hard cap on calls for an endless script: a runaway agent fails here, in milliseconds.
 DEFAULT_CAP = 1000
@@ -19,6 +19,16 @@ DEFAULT_CAP = 1000
 DEFAULT_TOOL = "lookup"
 #: Usage the builders report per call when none is given.
 DEFAULT_USAGE = Usage(10, 5)
+
+
+class Inexpressible(ValueError):
+    """A framework's dialect cannot say this scripted turn (e.g. two tool calls in one reply to
+    an agent whose protocol carries one).
+
+    A dialect raises it from the call that was to deliver the turn, after noting it on the model
+    (:attr:`agent_limits.mocks.ScriptedModel.inexpressible`), so the harness reports the case as
+    not expressible instead of judging what the agent did with an error it never should have seen.
+    """
 
 
 @dataclass(frozen=True)

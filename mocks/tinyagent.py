@@ -47,7 +47,7 @@ from openai.types.chat.chat_completion_message_function_tool_call import Functio
 from openai.types.completion_usage import PromptTokensDetails
 
 from ._model import ScriptedModel
-from ._script import Turn
+from ._script import Inexpressible, Turn
 from ._tools import Tool
 from ._usage import Usage
 
@@ -65,7 +65,7 @@ Protocol = Literal["react", "code", "tools"]
 PROTOCOLS: tuple[str, ...] = ("react", "code", "tools")
 
 
-class UnsupportedTurn(ValueError):
+class UnsupportedTurn(Inexpressible):
     """The scripted turn cannot be said in the agent's protocol (e.g. two tool calls to ReactAgent)."""
 
 
@@ -144,7 +144,7 @@ class _Completions:
         scripted = self._client.scripted
         index = len(scripted.calls)
         turn = scripted.complete(messages, tools)
-        return to_completion(turn, model or scripted.name, self._client.protocol, index)
+        return self._client.say(turn, model, index)
 
 
 class _AsyncCompletions(_Completions):
@@ -153,7 +153,7 @@ class _AsyncCompletions(_Completions):
         scripted = self._client.scripted
         index = len(scripted.calls)
         turn = await scripted.acomplete(messages, tools)
-        return to_completion(turn, model or scripted.name, self._client.protocol, index)
+        return self._client.say(turn, model, index)
 
 
 class _Chat:
@@ -173,6 +173,13 @@ class ScriptedClient:
 
     def _completions(self) -> _Completions:
         return _Completions(self)
+
+    def say(self, turn: Turn, model: str, index: int) -> ChatCompletion:
+        """``turn`` as this client's protocol says it; a turn it cannot say is noted on the model."""
+        try:
+            return to_completion(turn, model or self.scripted.name, self.protocol, index)
+        except Inexpressible as exc:
+            raise self.scripted.cannot_express(exc) from None
 
 
 class AsyncScriptedClient(ScriptedClient):

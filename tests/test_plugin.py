@@ -246,3 +246,48 @@ def test_a_clause_reports_the_reason_and_symptoms_of_the_failure_pytest_reports(
     verdict = verdicts.by_clause["PROP-1"]
     assert verdict.reason == "sync: the shrunk example"
     assert verdict.symptoms == {"calls:over", "tokens:over"}  # every example's, as harness/causes.json records them
+
+
+ONE_CALL_DIALECT = '''
+from agent_limits.conformance.reference import ReferenceAgent
+from agent_limits.mocks import Inexpressible
+
+
+class OneCallPerReply(ReferenceAgent):
+    """A dialect that carries one tool call per reply, as tinyAgent's ReAct JSON does."""
+
+    def invoke(self, prompt):
+        model = self.model
+        complete = model.complete
+
+        def say(messages, tools):
+            turn = complete(messages, tools)
+            if len(turn.tool_calls) > 1:
+                raise model.cannot_express(Inexpressible(f"one tool call per reply, not {len(turn.tool_calls)}"))
+            return turn
+
+        model.complete = say
+        try:
+            return super().invoke(prompt)
+        finally:
+            del model.complete
+'''
+
+
+def test_a_turn_the_dialect_cannot_say_is_skipped_as_not_expressible_never_failed(pytester):
+    """Issue 10: two tool calls in one reply to a protocol that carries one is not a limit failure."""
+    pytester.makepyfile(onecall=ONE_CALL_DIALECT)
+    result = run(pytester, "--agent-impl=onecall:OneCallPerReply", "--clause=TURNS-3", "--clause=TURNS-1", "-rs", "-p", "no:randomly")
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["*not expressible in native protocol (onecall.OneCallPerReply): one tool call per reply, not 2*"])
+    # only the sync path goes through the one-call dialect: the async cases of TURNS-3 still pass
+    result.assert_outcomes(passed=8, skipped=2)
+
+
+def test_an_inexpressible_hypothesis_example_is_discarded_not_the_whole_property(pytester):
+    pytester.makepyfile(onecall=ONE_CALL_DIALECT)
+    # a subprocess: Hypothesis' strategies keep the classes of the first in-process run's imports
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--agent-impl=onecall:OneCallPerReply",
+                                           "--clause=PROP-1", "-k", "sync-max_turns")
+    assert result.ret == pytest.ExitCode.OK
+    result.assert_outcomes(passed=2)  # sync: the one-call dialect, examples with parallel calls discarded
