@@ -95,9 +95,12 @@ class Subject:
     def executions(self) -> list[ToolExecution]:
         return [e for t in self.tools for e in t.executions]
 
-    def invoke(self, prompt: str = PROMPT) -> Observed:
-        """Run one invocation on the trial's path (sync or async) and observe it."""
-        return self.trial.invoke_together([self], prompt)[0]
+    def invoke(self, prompt: str = PROMPT, *, defaults: bool = False) -> Observed:
+        """Run one invocation on the trial's path (sync or async) and observe it.
+
+        ``defaults``: run it with the framework's default options (``Adapter.run_default``).
+        """
+        return self.trial.invoke_together([self], prompt, defaults=defaults)[0]
 
     def _before(self) -> tuple[int, int, float | None]:
         clock = self.trial.clock
@@ -203,15 +206,22 @@ class Trial:
             self.node.user_properties.append(described)
         return Built(model, subject, None)
 
-    def invoke_together(self, subjects: Sequence[Subject], prompt: str = PROMPT) -> list[Observed]:
+    def invoke_together(self, subjects: Sequence[Subject], prompt: str = PROMPT, *,
+                        defaults: bool = False) -> list[Observed]:
         """Invoke several agents at once: concurrently on one event loop on the async path,
-        one after another on the sync path (threads would share the frozen clock's ticks)."""
+        one after another on the sync path (threads would share the frozen clock's ticks).
+
+        ``defaults``: through ``Adapter.run_default``/``arun_default`` (the framework's default
+        options), not ``run``/``arun``.
+        """
+        run = self.adapter.run_default if defaults else self.adapter.run
+        arun = self.adapter.arun_default if defaults else self.adapter.arun
         if self.mode == "sync":
             observed = []
             for s in subjects:
                 before = s._before()
                 with self.guarded(f"invocation #{len(s.invocations) + 1}"):
-                    outcome = self.adapter.run(s.agent, prompt)
+                    outcome = run(s.agent, prompt)
                 observed.append(s._observe(before, outcome))
             return observed
         if self._loop is None:
@@ -219,7 +229,7 @@ class Trial:
         befores = [s._before() for s in subjects]
 
         async def together() -> list[Any]:
-            return list(await asyncio.gather(*(self.adapter.arun(s.agent, prompt) for s in subjects)))
+            return list(await asyncio.gather(*(arun(s.agent, prompt) for s in subjects)))
 
         with self.guarded(f"invocation #{len(subjects[0].invocations) + 1}"):
             outcomes = self._loop.run_until_complete(together())

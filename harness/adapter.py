@@ -99,6 +99,22 @@ class Adapter(ABC):
         """One asynchronous invocation (absent unless overridden)."""
         raise TypeError(f"{type(self).__name__} has no asynchronous path")
 
+    def run_default(self, agent: Any, prompt: str) -> Outcome:
+        """One synchronous invocation read with the framework's default options (KIND-2).
+
+        :meth:`run` may pass an opt-in option that makes a breach visible in the result
+        (tinyAgent's ``return_result=True``); this runs the invocation as a user who set no such
+        option does, and reports only what that default result (or exception) tells. The limits
+        stay mapped as :meth:`build` mapped them: a knob that is the limit itself is not an
+        option about reading the result. The default is :meth:`run`, right for an adapter whose
+        run passes no such option and for the native protocol, which has no options.
+        """
+        return self.run(agent, prompt)
+
+    async def arun_default(self, agent: Any, prompt: str) -> Outcome:
+        """The asynchronous twin of :meth:`run_default` (the default is :meth:`arun`)."""
+        return await self.arun(agent, prompt)
+
     def describe(self) -> str:
         """One line for the report header."""
         return self.name

@@ -1,10 +1,16 @@
-"""PARTIAL-1, TRANSCRIPT-1, KIND-1: what an agent leaves behind when it stops."""
+"""PARTIAL-1, TRANSCRIPT-1, KIND-1, KIND-2: what an agent leaves behind when it stops.
+
+KIND-2 runs through the adapter's default mapping (``Adapter.run_default``): the invocation as a
+user of the framework's default options runs it, without an opt-in that reveals a breach.
+"""
 
 from __future__ import annotations
 
 import pytest
 
 from agent_limits.conformance import clause
+from agent_limits.harness import expect_run
+from agent_limits.mocks import Script
 
 from ._scenarios import BREACH_KINDS, BREACHES, generous
 
@@ -37,3 +43,17 @@ def test_the_stop_names_the_limit_that_was_hit(trial, kind):
     obs = trial.agent(b.script(), **b.limits, **generous(trial.adapter.capabilities, besides=kind)).invoke()
     trial.check_oracle(obs)
     trial.check(obs, stop=kind, why=f"only {kind} was reached, so the stop must name it")
+
+
+@clause("KIND-2")
+@pytest.mark.parametrize("kind", BREACH_KINDS)
+def test_the_breach_is_readable_with_the_default_options(trial, kind):
+    trial.require(kind)
+    b = BREACHES[kind]
+    limits = {**b.limits, **generous(trial.adapter.capabilities, besides=kind)}
+    # The model would answer right after the stop point: an agent that asks it once more and
+    # returns that answer as if nothing happened hides the breach unless an option reveals it.
+    script = Script([b.tools()] * expect_run(b.script(), limits).calls + [b.answer("done")])
+    obs = trial.agent(script, **limits).invoke(defaults=True)
+    trial.check(obs, stop=kind, why=f"only {kind} was reached; with the framework's default options (no opt-in "
+                                    "setting) what the invocation returns or raises must still name that breach")

@@ -1,4 +1,4 @@
-"""TOOLS-*, PAR-*: the tool-call cap and the parallel-tool cap, counted by the instrumented tools."""
+"""TOOLS-*, PAR-*: the tool-call cap, calls to unknown tools and the parallel-tool cap, counted by the instrumented tools."""
 
 from __future__ import annotations
 
@@ -56,6 +56,32 @@ def test_calls_that_did_not_run_do_not_count(trial):
     obs = trial.agent(script, max_tool_calls=2).invoke()
     trial.check_oracle(obs, why="a call to a tool that does not exist was not executed, so it uses none of the cap")
     trial.check_transcript(obs)
+
+
+#: A call to a tool that does not exist beside a real one, alone, and both in one invocation
+#: (a framework that allows one such call per run is caught by the second); more replies and a
+#: final answer follow, so an agent that ends the run at the unknown call is seen.
+_UNKNOWN: dict[str, list[Turn]] = {
+    "beside": [Turn.tools("no_such_tool", "lookup", usage=USAGE)],
+    "alone": [Turn.tools("no_such_tool", usage=USAGE)],
+    "twice": [Turn.tools("no_such_tool", "lookup", usage=USAGE), Turn.tools("no_such_tool", usage=USAGE)],
+}
+
+
+@clause("TOOLS-4")
+@pytest.mark.parametrize("case", list(_UNKNOWN))
+def test_a_call_to_an_unknown_tool_is_answered_and_the_invocation_goes_on(trial, case):
+    script = Script([*_UNKNOWN[case], Turn.tools("lookup", usage=USAGE), Turn.answer("done", USAGE)])
+    obs = trial.agent(script).invoke()
+    trial.check_oracle(obs, why="a call to a tool that does not exist is answered with an error result, and the "
+                                "invocation goes on: every reply of the script is asked for, up to the final answer")
+    unknown = [c.id for rec in obs.calls for c in rec.tool_calls if c.name == "no_such_tool"]
+    answered = {i: sum(1 for m in obs.outcome.messages if m.role == "tool" and m.tool_call_id == i) for i in unknown}
+    wrong = {i: n for i, n in answered.items() if n != 1}
+    if wrong:
+        trial.fail(obs, {}, [], "each call to the unknown tool needs exactly one (error) result in the transcript; "
+                   "results found: " + ", ".join(f"{i}: {n}" for i, n in wrong.items()),
+                   symptoms=["transcript:wrong"])
 
 
 def _parallel_script(width: int) -> Script:

@@ -159,6 +159,11 @@ class LangChainAdapter(Adapter):
     def describe(self) -> str:
         return f"langchain.agents.create_agent (langchain {_version('langchain')}, langgraph {_version('langgraph')})"
 
+    def received(self, messages: Sequence[Any]) -> list[Message]:
+        """The LangChain messages the chat model was given, every one of them: a stop notice
+        LangChain wrote is read as the assistant message it is sent as, not filtered out."""
+        return [to_message(m) for m in messages]
+
     @staticmethod
     def _config(agent: LangChainAgent, usage: UsageMetadataCallbackHandler) -> dict[str, Any]:
         return {**agent.config, "callbacks": [usage]}

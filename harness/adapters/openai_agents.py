@@ -43,7 +43,7 @@ from agent_limits.mocks.openai_agents import AgentsScriptedModel, agents_tools
 from .._limits import COMPLETED, ERROR
 from ..adapter import Adapter, Message, Outcome
 
-__all__ = ["AgentsRun", "OpenAIAgentsAdapter", "adapter_for"]
+__all__ = ["AgentsRun", "OpenAIAgentsAdapter", "adapter_for", "input_messages"]
 
 #: The SDK's breach exceptions and the canonical stop kind each one means.
 BREACHES: dict[type[BaseException], str] = {MaxTurnsExceeded: "max_turns"}
@@ -126,6 +126,10 @@ class OpenAIAgentsAdapter(Adapter):
         return Outcome(stop, signal=exc, messages=messages, text=last_text(messages),
                        usage=to_usage(data.context_wrapper.usage), raw=exc)
 
+    def received(self, messages: Sequence[Any]) -> list[Message]:
+        """The SDK's input items the dialect model was given (see :func:`input_messages`)."""
+        return input_messages(messages)
+
     def describe(self) -> str:
         what = self.template.__qualname__ if inspect.isclass(self.template) else f"instance of {type(self.template).__qualname__}"
         changed = _changed_settings(self.run_config)
@@ -181,6 +185,48 @@ def transcript(input: Any, responses: Sequence[ModelResponse], items: Sequence[A
             messages.extend(results.pop(call_id, []))
     messages.extend(m for left in results.values() for m in left)
     return messages
+
+
+def _get(item: Any, name: str) -> Any:
+    return item.get(name) if isinstance(item, Mapping) else getattr(item, name, None)
+
+
+def _item_text(content: Any) -> str | None:
+    """The text of an input message's ``content``: a string, or the text of its parts."""
+    if isinstance(content, str):
+        return content or None
+    texts = [t for part in content or () if isinstance(t := _get(part, "text"), str)]
+    return "".join(texts) or None
+
+
+def input_messages(items: Sequence[Any]) -> list[Message]:
+    """Input items as the model receives them (dicts or SDK objects), as :class:`Message` s.
+
+    One reply comes back as several items (an assistant ``message`` and a ``function_call`` per
+    tool call), so consecutive assistant items make one assistant Message, as they were one
+    reply; a ``function_call_output`` is a tool result; any other item with a role is read as a
+    message of that role. Items of other types (reasoning, for one) are left out.
+    """
+    out: list[Message] = []
+    for item in items:
+        kind, role = _get(item, "type"), _get(item, "role")
+        if kind == "function_call" or (role == "assistant" and kind in (None, "message")):
+            call_id = _get(item, "call_id")
+            entry = Message("assistant", None if kind == "function_call" else _item_text(_get(item, "content")),
+                            tool_calls=(str(call_id),) if kind == "function_call" else ())
+            if out and out[-1].role == "assistant":
+                last = out.pop()
+                text = "".join(t for t in (last.text, entry.text) if t) or None
+                entry = Message("assistant", text, tool_calls=last.tool_calls + entry.tool_calls)
+            out.append(entry)
+        elif kind == "function_call_output":
+            call_id = _get(item, "call_id")
+            output = _get(item, "output")
+            out.append(Message("tool", output if isinstance(output, str) else _item_text(output),
+                               tool_call_id=None if call_id is None else str(call_id)))
+        elif isinstance(role, str) and kind in (None, "message"):
+            out.append(Message(role, _item_text(_get(item, "content"))))
+    return out
 
 
 def last_text(messages: Sequence[Message]) -> str | None:

@@ -146,6 +146,10 @@ class PydanticAIAdapter(Adapter):
         return Outcome(breach_kind(exc), signal=exc, messages=messages, text=_last_text(messages), usage=usage,
                        raw=exc)
 
+    def received(self, messages: Sequence[Any]) -> list[Message]:
+        """The Pydantic AI ``ModelMessage`` s the function model was given, read like the transcript."""
+        return to_messages(messages)
+
     def describe(self) -> str:
         options = "".join(f", {k}={v!r}" for k, v in self.agent_options.items())
         return (f"pydantic-ai ({self.agent_cls.__module__}.{self.agent_cls.__qualname__}{options}, "

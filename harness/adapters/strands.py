@@ -115,6 +115,10 @@ class StrandsAdapter(Adapter):
     def describe(self) -> str:
         return f"strands ({self.agent_cls.__module__}.{self.agent_cls.__qualname__}, limits= per invocation)"
 
+    def received(self, messages: Sequence[Any]) -> list[Message]:
+        """The Strands ``Messages`` the dialect model was given, read like the transcript."""
+        return to_messages(messages)
+
     # -- internals ----------------------------------------------------------------------------
     @staticmethod
     def _begin(run: StrandsRun) -> int:

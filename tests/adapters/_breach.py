@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Mapping, Sequence
 
-from agent_limits.harness import Adapter, Outcome, transcript_problems
+from agent_limits.harness import Adapter, Message, Outcome, transcript_problems
 from agent_limits.mocks import Script, ScriptedModel, Tool, Turn, Usage
 
-__all__ = ["USAGE", "assert_partial_results", "breach", "provider_error"]
+__all__ = ["USAGE", "assert_partial_results", "assert_received_replies", "breach", "provider_error"]
 
 USAGE = Usage(10, 5)
 
@@ -35,3 +35,22 @@ def provider_error(adapter: Adapter) -> Outcome:
     """One reply asking for a tool, then a provider error on the second call (sync path)."""
     scripted = ScriptedModel(Script([Turn.tools(usage=USAGE), Turn(raises=RuntimeError("provider down"))]))
     return adapter.run(adapter.build(scripted, [Tool()], {}), "Go.")
+
+
+def assert_received_replies(adapter: Adapter, mode: str = "sync") -> list[Message]:
+    """What the model received on its last call, read by ``adapter.received``, holds the prompt,
+    every earlier reply as one assistant message (text and tool-call ids) and one result per call."""
+    scripted = ScriptedModel(Script([Turn.tools("lookup", "lookup", text="looking", usage=USAGE), Turn.tools(usage=USAGE),
+                                     Turn.answer("done", USAGE)]), record_messages=True)
+    built = adapter.build(scripted, [Tool()], {})
+    outcome = adapter.run(built, "Go.") if mode == "sync" else asyncio.run(adapter.arun(built, "Go."))
+    assert outcome.stop == "completed" and len(scripted.calls) == 3
+    last = scripted.calls[-1].messages
+    assert last is not None
+    received = adapter.received(last)
+    replies = [c.turn for c in scripted.calls[:-1]]
+    assert [(m.text, m.tool_calls) for m in received if m.role == "assistant"] == [
+        (r.text, tuple(c.id for c in r.tool_calls)) for r in replies]
+    assert [m.tool_call_id for m in received if m.role == "tool"] == [c.id for r in replies for c in r.tool_calls]
+    assert [m.text for m in received if m.role == "user"] == ["Go."]
+    return received

@@ -20,7 +20,7 @@ from agent_limits.harness.adapters.langchain import LangChainAdapter, reported_u
 from agent_limits.mocks import Script, ScriptedModel, Tool, ToolCall, Turn, Usage  # noqa: E402
 from agent_limits.mocks.langchain import ScriptedChatModel, langchain_tools  # noqa: E402
 
-from tests.adapters._breach import assert_partial_results, breach, provider_error
+from tests.adapters._breach import assert_partial_results, assert_received_replies, breach, provider_error
 
 
 def _graph(script: Script, *tools: Tool, middleware: list | None = None):
@@ -162,3 +162,19 @@ def test_the_dialect_docstring_example_runs():
     example = re.search(r"\n\n((?:    .*\n|\n)+)", agent_limits.mocks.langchain.__doc__ or "")
     assert example, "agent_limits.mocks.langchain has no example in its docstring"
     exec(compile(textwrap.dedent(example.group(1)), "agent_limits.mocks.langchain", "exec"), {})
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_received_reads_what_the_dialect_hands_the_model(mode):
+    assert_received_replies(LangChainAdapter(), mode)
+
+
+def test_received_shows_the_stop_notice_langchain_sends_back_on_the_next_invocation():
+    adapter = LangChainAdapter()
+    scripted = ScriptedModel(Script.endless_tools(usage=Usage(10, 5)), record_messages=True)
+    built = adapter.build(scripted, [Tool()], {"max_turns": 1})
+    first, second = adapter.run(built, "Go."), adapter.run(built, "Again.")
+    assert first.stop == second.stop == "max_turns"
+    assert [m.text for m in first.messages if m.role == "assistant"] == [None]  # the notice is not in the transcript
+    sent = adapter.received(scripted.calls[1].messages or ())
+    assert [m.text for m in sent if m.role == "assistant"] == [None, "Model call limits exceeded: run limit (1/1)"]

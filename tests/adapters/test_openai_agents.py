@@ -17,7 +17,7 @@ from agent_limits.harness.adapters.openai_agents import OpenAIAgentsAdapter, tra
 from agent_limits.mocks import Concurrency, Script, ScriptedModel, Tool, ToolCall, Turn, Usage  # noqa: E402
 from agent_limits.mocks.openai_agents import AgentsScriptedModel, agents_tools  # noqa: E402
 
-from tests.adapters._breach import assert_partial_results, breach, provider_error
+from tests.adapters._breach import assert_partial_results, assert_received_replies, breach, provider_error
 
 OFFLINE = RunConfig(tracing_disabled=True)
 
@@ -159,3 +159,8 @@ def test_invalid_values_are_passed_through_to_the_sdk():
 def test_a_limit_the_sdk_lacks_is_refused_not_emulated():
     with pytest.raises(ValueError, match="max_tool_calls"):
         OpenAIAgentsAdapter().build(ScriptedModel(Script.answer()), [Tool()], {"max_tool_calls": 2})
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_received_reads_what_the_dialect_hands_the_model(mode):
+    assert_received_replies(OpenAIAgentsAdapter(), mode)

@@ -19,7 +19,7 @@ from agent_limits.harness.adapters.pydantic_ai import PydanticAIAdapter, breach_
 from agent_limits.mocks import Script, ScriptedModel, Tool, ToolCall, Turn, Usage, frozen_clock  # noqa: E402
 from agent_limits.mocks.pydantic_ai import ScriptedFunctionModel, pydantic_ai_tools  # noqa: E402
 
-from tests.adapters._breach import assert_partial_results, breach, provider_error
+from tests.adapters._breach import assert_partial_results, assert_received_replies, breach, provider_error
 
 
 def _agent(script: Script, *tools: Tool, **options: object) -> tuple[Agent, ScriptedModel]:
@@ -212,3 +212,8 @@ def test_agent_options_reach_the_agent():
 def test_a_limit_pydantic_ai_lacks_is_refused_not_emulated():
     with pytest.raises(ValueError, match="max_parallel_tools"):
         PydanticAIAdapter().build(ScriptedModel(Script.answer()), [Tool()], {"max_parallel_tools": 2})
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_received_reads_what_the_dialect_hands_the_model(mode):
+    assert_received_replies(PydanticAIAdapter(), mode)

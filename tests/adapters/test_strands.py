@@ -16,7 +16,7 @@ from agent_limits.harness.adapters.strands import StrandsAdapter, to_messages  #
 from agent_limits.mocks import Script, ScriptedModel, Tool, ToolCall, Turn, Usage  # noqa: E402
 from agent_limits.mocks.strands import StrandsScriptedModel, strands_tools  # noqa: E402
 
-from tests.adapters._breach import assert_partial_results, breach, provider_error
+from tests.adapters._breach import assert_partial_results, assert_received_replies, breach, provider_error
 
 
 def _agent(script: Script, *tools: Tool) -> tuple[Agent, ScriptedModel]:
@@ -130,3 +130,8 @@ def test_invalid_values_reach_strands_which_rejects_them_before_any_call():
 def test_a_limit_strands_lacks_is_refused_not_emulated():
     with pytest.raises(ValueError, match="max_tool_calls"):
         StrandsAdapter().build(ScriptedModel(Script.answer()), [Tool()], {"max_tool_calls": 2})
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_received_reads_what_the_dialect_hands_the_model(mode):
+    assert_received_replies(StrandsAdapter(), mode)

@@ -17,9 +17,10 @@ if not hasattr(tinyagent, "ReactAgent"):
 from tinyagent import ReactAgent, StepLimitReached, TinyCodeAgent  # noqa: E402
 
 from agent_limits.harness import resolve  # noqa: E402
-from agent_limits.harness.adapters.tinyagent import TinyAgentAdapter  # noqa: E402
+from agent_limits.harness.adapters.tinyagent import TinyAgentAdapter, said  # noqa: E402
 from agent_limits.mocks import Script, ScriptedModel, Tool, ToolCall, Turn, Usage  # noqa: E402
-from agent_limits.mocks.tinyagent import AsyncScriptedClient, ScriptedClient, UnsupportedTurn, tinyagent_tools  # noqa: E402
+from agent_limits.mocks.tinyagent import (  # noqa: E402
+    AsyncScriptedClient, ScriptedClient, UnsupportedTurn, code_content, react_content, tinyagent_tools)
 
 
 def _agent(cls: type, script: Script, *tools: Tool, protocol: str = "react"):
@@ -152,3 +153,37 @@ def test_an_invalid_value_reaches_tinyagent_unvalidated():
 def test_a_limit_tinyagent_lacks_is_refused_not_emulated():
     with pytest.raises(ValueError, match="max_tool_calls"):
         TinyAgentAdapter(ReactAgent, "react").build(ScriptedModel(Script.answer()), [Tool()], {"max_tool_calls": 2})
+
+
+@pytest.mark.parametrize("turn, protocol, text", [
+    (Turn.tools(text="checking"), "react", "checking"),
+    (Turn.tools(), "react", None),
+    (Turn.answer("found"), "react", "found"),
+    (Turn.tools("lookup", "search", text="two lines\nof text"), "code", "two lines\nof text"),
+    (Turn.tools(), "code", None),
+    (Turn.answer("it's 'found'"), "code", "it's 'found'"),
+])
+def test_said_reads_back_what_the_model_said_in_each_protocol(turn, protocol, text):
+    reply = (react_content if protocol == "react" else code_content)(turn)
+    assert said(reply, protocol) == text
+    assert said("not the protocol", protocol) == "not the protocol"
+
+
+def test_received_reads_the_chat_messages_with_what_the_model_said():
+    adapter = TinyAgentAdapter(TinyCodeAgent, "code")
+    scripted = ScriptedModel(Script([Turn.tools(text="looking"), Turn.answer("done")]), record_messages=True)
+    adapter.run(adapter.build(scripted, [Tool()], {}), "Go.")
+    sent = adapter.received(scripted.calls[1].messages or ())
+    assert [(m.role, m.text) for m in sent][1:3] == [("user", "Go."), ("assistant", "looking")]
+    assert sent[0].role == "system" and sent[3].role == "user"
+
+
+@pytest.mark.parametrize("cls, stop, calls", [(ReactAgent, "completed", 4), (TinyCodeAgent, "max_turns", 3)])
+def test_run_default_reads_tinyagents_default_result_without_return_result(cls, stop, calls):
+    adapter = TinyAgentAdapter(cls, "react" if cls is ReactAgent else "code")
+    scripted = ScriptedModel(Script([Turn.tools(), Turn.tools(), Turn.tools(), Turn.answer("best guess")]))
+    outcome = adapter.run_default(adapter.build(scripted, [Tool()], {"max_turns": 3}), "Go.")
+    # ReactAgent's "final attempt" answer comes back as a plain string: the breach is invisible;
+    # TinyCodeAgent raises StepLimitReached, which is readable without an opt-in.
+    assert outcome.stop == stop and len(scripted.calls) == calls
+    assert outcome.text == ("best guess" if cls is ReactAgent else None)
