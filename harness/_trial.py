@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, NoReturn, Sequence
 
 import pytest
+from hypothesis import currently_in_test_context, reject
 
 from agent_limits.mocks import CallRecord, Concurrency, FrozenClock, Script, ScriptedModel, Tool, ToolExecution, Usage, frozen_clock
 
@@ -223,7 +224,7 @@ class Trial:
                 with self.guarded(f"invocation #{len(s.invocations) + 1}"):
                     outcome = run(s.agent, prompt)
                 observed.append(s._observe(before, outcome))
-            return observed
+            return self._expressed(observed)
         if self._loop is None:
             self._loop = self.clock.new_event_loop() if self.clock is not None else asyncio.new_event_loop()
         befores = [s._before() for s in subjects]
@@ -233,7 +234,20 @@ class Trial:
 
         with self.guarded(f"invocation #{len(subjects[0].invocations) + 1}"):
             outcomes = self._loop.run_until_complete(together())
-        return [s._observe(b, o) for s, b, o in zip(subjects, befores, outcomes)]
+        return self._expressed([s._observe(b, o) for s, b, o in zip(subjects, befores, outcomes)])
+
+    def _expressed(self, observed: list[Observed]) -> list[Observed]:
+        """``observed``, unless a dialect could not say a scripted turn: then the case is not
+        expressible in this framework. It is skipped with the dialect's reason (in a Hypothesis
+        example, the example is discarded), never judged as a limit failure."""
+        for obs in observed:
+            reason = obs.subject.model.inexpressible
+            if reason is None:
+                continue
+            if currently_in_test_context():
+                reject()
+            pytest.skip(f"not expressible in {self.adapter.describe()}: {reason}")
+        return observed
 
     def received(self, call: CallRecord) -> list[Message]:
         """The messages the model received on ``call``, read by the adapter (needs ``record_messages``)."""
