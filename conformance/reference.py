@@ -27,11 +27,25 @@ from typing import Any, Callable, Sequence
 
 from agent_limits.mocks import ScriptedModel, Tool, ToolCall, Turn, Usage
 
-__all__ = ["TRUNCATION_MARKER", "ReferenceAgent", "Result", "check_amount", "check_limit", "truncate_utf8"]
+__all__ = [
+    "TRUNCATION_MARKER",
+    "ReferenceAgent",
+    "Result",
+    "approximate_tokens",
+    "check_amount",
+    "check_limit",
+    "truncate_utf8",
+]
 
 #: Appended to a tool output cut at max_output_bytes (ASCII, so its byte length is its length).
 TRUNCATION_MARKER = " [truncated]"
 CostEstimator = Callable[[str, int, int, int], float]
+TokenCounter = Callable[[str], int]
+
+
+def approximate_tokens(text: str) -> int:
+    """The reference's own count when no ``token_counter`` is given: about four characters a token."""
+    return math.ceil(len(text) / 4)
 
 
 def check_limit(name: str, value: Any) -> int | None:
@@ -113,6 +127,8 @@ class ReferenceAgent:
         cost_estimator: CostEstimator | None = None,
         timeout_seconds: float | None = None,
         max_output_bytes: int | None = None,
+        max_context_tokens: int | None = None,
+        token_counter: TokenCounter | None = None,
     ) -> None:
         self.max_turns = check_limit("max_turns", max_turns)
         self.max_token_budget = check_limit("max_token_budget", max_token_budget)
@@ -127,6 +143,12 @@ class ReferenceAgent:
         if cost_estimator is not None and not callable(cost_estimator):
             raise TypeError(f"cost_estimator must be callable, got {cost_estimator!r}")
         self.cost_estimator = cost_estimator
+        self.max_context_tokens = check_limit("max_context_tokens", max_context_tokens)
+        if token_counter is not None and not callable(token_counter):
+            raise TypeError(f"token_counter must be callable, got {token_counter!r}")
+        self.token_counter: TokenCounter = token_counter if token_counter is not None else approximate_tokens
+        self._counted = 0  # how many of self.messages are in self._size: each text is counted once
+        self._size = 0
         self.model = model
         self.tools = {t.name: t for t in tools}
         self._specs = [t.spec() for t in tools]
@@ -187,9 +209,21 @@ class ReferenceAgent:
             return "max_output_tokens"
         if self.max_cost_usd is not None and run.cost >= self.max_cost_usd:
             return "max_cost_usd"
+        if self.max_context_tokens is not None and self._request_size() > self.max_context_tokens:
+            return "max_context_tokens"  # the reference does not compact: it stops before an oversized request
         if self._timed_out(run):
             return "timeout"
         return None
+
+    def _request_size(self) -> int:
+        """The size of the request the next model call would send: ``token_counter`` summed over
+        the text of every message in it. Messages are only ever appended, so each is counted once,
+        when first seen, and a long run stays linear."""
+        for message in self.messages[self._counted:]:
+            content = message.get("content")
+            self._size += self.token_counter(content) if isinstance(content, str) else 0
+        self._counted = len(self.messages)
+        return self._size
 
     def _take(self, run: _Run, turn: Turn) -> bool:
         """Record one model reply; True when it is the final answer."""

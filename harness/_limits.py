@@ -6,6 +6,7 @@ import math
 from typing import Any, Mapping
 
 __all__ = [
+    "COMPANIONS",
     "COMPLETED",
     "ERROR",
     "INTEGER_LIMITS",
@@ -25,9 +26,14 @@ LIMIT_KINDS: tuple[str, ...] = (
     "max_cost_usd",
     "timeout_seconds",
     "max_output_bytes",
+    "max_context_tokens",
 )
 #: Limits that count things, so only positive ints are valid (bools are not ints here).
 INTEGER_LIMITS = frozenset(LIMIT_KINDS) - {"max_cost_usd", "timeout_seconds"}
+#: The callable that comes with a limit, passed beside it under its own name: the cost cap is
+#: priced by ``cost_estimator(model, input, output, cached)``, the context-token ceiling counted
+#: by ``token_counter(text)``. Not limits themselves, so never validated or listed as one.
+COMPANIONS: dict[str, str] = {"max_cost_usd": "cost_estimator", "max_context_tokens": "token_counter"}
 
 COMPLETED = "completed"
 ERROR = "error"
@@ -60,7 +66,7 @@ def describe_limits(limits: Mapping[str, Any]) -> str:
 
 
 def _show(value: Any) -> str:
-    """Callables (a cost estimator) by name, everything else by repr."""
+    """Callables (a cost estimator, a token counter) by name, everything else by repr."""
     if callable(value):
         return getattr(value, "__name__", repr(value))
     return repr(value)

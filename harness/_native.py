@@ -1,7 +1,8 @@
 """The native protocol: a hand-written agent tested with no adapter of its own.
 
     agent = Agent(model, tools, max_turns=None, ...)   # only the limits it supports
-                                                       # (+ cost_estimator with max_cost_usd)
+                                                       # (+ cost_estimator with max_cost_usd,
+                                                       #  + token_counter with max_context_tokens)
     result = agent.invoke(prompt)  /  await agent.ainvoke(prompt)
     result.stop_reason, result.messages, result.text, result.usage
 
@@ -30,6 +31,7 @@ NATIVE_STOP_REASONS: dict[str, str] = {
     "max_tool_calls": "max_tool_calls",
     "max_cost_usd": "max_cost_usd",
     "timeout": "timeout_seconds",
+    "max_context_tokens": "max_context_tokens",
 }
 
 

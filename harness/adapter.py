@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Mapping, Sequence
 
 from agent_limits.mocks import ScriptedModel, Tool, Usage
 
-from ._limits import COMPLETED, ERROR, LIMIT_KINDS
+from ._limits import COMPANIONS, COMPLETED, ERROR, LIMIT_KINDS
 
 __all__ = ["Adapter", "Message", "Outcome"]
 
@@ -135,7 +135,7 @@ class Adapter(ABC):
         """Raise for limits this adapter cannot map: an unknown name (KeyError), or a kind the
         framework has no knob for (ValueError). An adapter never emulates a missing limit;
         None (unlimited) is always fine."""
-        unknown = sorted(k for k in limits if k not in LIMIT_KINDS and k != "cost_estimator")
+        unknown = sorted(k for k in limits if k not in LIMIT_KINDS and k not in COMPANIONS.values())
         if unknown:
             raise KeyError(f"not canonical limit kinds: {unknown}")
         lacking = sorted(k for k, v in limits.items() if k in LIMIT_KINDS and k not in self.capabilities and v is not None)

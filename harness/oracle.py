@@ -10,6 +10,8 @@ The oracle replays the script under SPEC.md's semantics:
 - no model call or tool execution starts at or after the deadline (``timeout_seconds``), with
   time passing by each turn's scripted latency and ``tool_latency`` per execution.
 Where two limits stop the agent at the same moment, either stop kind is accepted.
+``max_context_tokens`` is not modelled: an agent may trim or compact instead of stopping, so
+an expectation holds with a ceiling only when no request comes near it.
 """
 
 from __future__ import annotations

@@ -32,7 +32,17 @@ from decimal import Decimal
 from typing import Any
 
 from pydantic_ai import Tool as PydanticTool
-from pydantic_ai.messages import ModelMessage, ModelResponse, ModelResponsePart, TextPart, ToolCallPart
+from pydantic_ai.messages import (
+    ModelMessage,
+    ModelRequest,
+    ModelResponse,
+    ModelResponsePart,
+    RetryPromptPart,
+    TextPart,
+    ToolCallPart,
+    ToolReturnPart,
+    UserPromptPart,
+)
 from pydantic_ai.models import ModelRequestParameters, StreamedResponse
 from pydantic_ai.models.function import AgentInfo, FunctionModel
 from pydantic_ai.settings import ModelSettings
@@ -43,11 +53,32 @@ from ._script import Turn
 from ._tools import Tool
 from ._usage import Usage
 
-__all__ = ["CostEstimator", "ScriptedFunctionModel", "pydantic_ai_tool", "pydantic_ai_tools", "to_model_response",
-           "to_request_usage"]
+__all__ = ["CostEstimator", "ScriptedFunctionModel", "TokenCounter", "message_texts", "pydantic_ai_tool",
+           "pydantic_ai_tools", "to_model_response", "to_request_usage"]
 
 #: ``cost_estimator(model, input_tokens, output_tokens, cached_input_tokens) -> USD`` (the harness's signature).
 CostEstimator = Callable[[str, int, int, int], float]
+#: ``token_counter(text) -> tokens`` (the harness's signature).
+TokenCounter = Callable[[str], int]
+
+
+def message_texts(messages: Sequence[ModelMessage]) -> list[str]:
+    """The text of each message a request carries: each response's text, each user prompt, tool
+    return and retry prompt (what a provider's count-tokens endpoint would count, at the least)."""
+    texts: list[str] = []
+    for message in messages:
+        if isinstance(message, ModelResponse):
+            text = "".join(p.content for p in message.parts if isinstance(p, TextPart))
+            texts += [text] if text else []
+        elif isinstance(message, ModelRequest):
+            for part in message.parts:
+                if isinstance(part, UserPromptPart) and isinstance(part.content, str):
+                    texts.append(part.content)
+                elif isinstance(part, ToolReturnPart):
+                    texts.append(part.model_response_str())
+                elif isinstance(part, RetryPromptPart):
+                    texts.append(part.model_response())
+    return texts
 
 
 def to_request_usage(usage: Usage, cost: float | None = None) -> RequestUsage:
@@ -94,12 +125,29 @@ class ScriptedFunctionModel(FunctionModel):
     ``cost_estimator`` (optional) prices each response the way a provider that reports its
     own cost does (``RequestUsage.cost``), so ``UsageLimits(cost_limit=...)`` has a cost to
     check. A turn's ``raises`` propagates from the request, as a provider error would.
+
+    ``token_counter`` (optional) answers ``count_tokens`` the way a provider's count-tokens
+    endpoint does, so ``UsageLimits(count_tokens_before_request=True)`` can check a request before
+    it is sent: the counter summed over :func:`message_texts` of the request. It is never a
+    model call. Without a counter, counting is not supported, as for ``FunctionModel``.
     """
 
-    def __init__(self, scripted: ScriptedModel, *, cost_estimator: CostEstimator | None = None) -> None:
+    def __init__(self, scripted: ScriptedModel, *, cost_estimator: CostEstimator | None = None,
+                 token_counter: TokenCounter | None = None) -> None:
         super().__init__(self._respond, model_name=scripted.name)
         self.scripted = scripted
         self.cost_estimator = cost_estimator
+        self.token_counter = token_counter
+
+    async def count_tokens(
+        self,
+        messages: list[ModelMessage],
+        model_settings: ModelSettings | None,
+        model_request_parameters: ModelRequestParameters,
+    ) -> RequestUsage:
+        if self.token_counter is None:
+            return await super().count_tokens(messages, model_settings, model_request_parameters)
+        return RequestUsage(input_tokens=sum(self.token_counter(text) for text in message_texts(messages)))
 
     async def _respond(self, messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
         turn = await self.scripted.acomplete(messages, info.function_tools)

@@ -15,7 +15,9 @@ Use them to write property tests of your own agent against :func:`agent_limits.h
 
 Values are chosen so that boundaries are exact: costs are whole multiples of 1/1024 of a
 dollar (so sums never round), latencies are whole seconds and timeouts end in .5 (so a
-deadline never ties with a reply). Profiles: ``settings.load_profile("agent-limits-ci")``
+deadline never ties with a reply). A context-token ceiling is drawn out of reach (with the
+:func:`words` counter): an agent may trim or compact instead of stopping, so the oracle models
+only a ceiling that never binds. Profiles: ``settings.load_profile("agent-limits-ci")``
 (derandomized, bounded, no deadline) or ``"agent-limits-dev"``.
 """
 
@@ -40,11 +42,12 @@ __all__ = [
     "segments",
     "turns",
     "usages",
+    "words",
 ]
 
 #: Limits that count things: valid values are positive ints.
 COUNTING_LIMITS = ("max_turns", "max_token_budget", "max_output_tokens", "max_tool_calls",
-                   "max_parallel_tools", "max_output_bytes")
+                   "max_parallel_tools", "max_output_bytes", "max_context_tokens")
 #: The unit of every drawn cost: 1/1024 of a dollar, exact in binary floating point.
 PRICE_STEP = 1 / 1024
 
@@ -64,6 +67,11 @@ settings.register_profile(
 def price(model: str, input_tokens: int, output_tokens: int, cached_input_tokens: int) -> float:
     """The cost estimator drawn limits use: exact multiples of :data:`PRICE_STEP`."""
     return (2 * (input_tokens - cached_input_tokens) + cached_input_tokens + 4 * output_tokens) * PRICE_STEP
+
+
+def words(text: str) -> int:
+    """The token counter drawn limits use: one token a word."""
+    return len(text.split())
 
 
 @st.composite
@@ -116,6 +124,9 @@ _VALID: dict[str, st.SearchStrategy[Any]] = {
     "max_cost_usd": st.integers(1, 1500).map(lambda n: n * PRICE_STEP),
     "timeout_seconds": st.integers(0, 300).map(lambda n: n + 0.5),
     "max_output_bytes": st.integers(1, 200),
+    # Out of reach of every drawn script (a few thousand words at most, history included): an
+    # agent may trim or compact instead of stopping, so no oracle predicts a ceiling that binds.
+    "max_context_tokens": st.integers(10**5, 10**9),
 }
 
 
@@ -144,7 +155,8 @@ def _boundaries(script: Script, kind: str, horizon: int = 12, steps: tuple[int, 
 
 @st.composite
 def limits(draw: Any, kinds: Sequence[str], script: Script | None = None, at_most: int | None = None) -> dict[str, Any]:
-    """A valid value (or None) for each of ``kinds``; the cost cap comes with :func:`price`.
+    """A valid value (or None) for each of ``kinds``; the cost cap comes with :func:`price`, the
+    context-token ceiling (always out of the drawn scripts' reach) with :func:`words`.
 
     With ``script``, values where the script's running totals cross a limit exactly (and one
     step either side) are drawn as often as any other: the boundaries are where agents get
@@ -164,6 +176,8 @@ def limits(draw: Any, kinds: Sequence[str], script: Script | None = None, at_mos
             chosen[kind] = value
     if "max_cost_usd" in chosen:
         chosen["cost_estimator"] = price
+    if "max_context_tokens" in chosen:
+        chosen["token_counter"] = words
     return chosen
 
 

@@ -7,7 +7,9 @@ from typing import Any
 
 from agent_limits.mocks import Script, Turn, Usage
 
-__all__ = ["BREACHES", "BREACH_KINDS", "USAGE", "Breach", "generous", "price"]
+from ._tokens import TokenCounter
+
+__all__ = ["BREACHES", "BREACH_KINDS", "USAGE", "Breach", "companions", "generous", "price"]
 
 #: Usage per reply in the breach scenarios: 15 tokens, 5 of them output.
 USAGE = Usage(10, 5)
@@ -45,7 +47,8 @@ class Breach:
 
 
 #: Each limit set so that it stops the endless scenario after 3 model calls (or, for the
-#: tool-call cap, after the 4th reply's call is refused).
+#: tool-call cap, after the 4th reply's call is refused). No context-token ceiling: an agent may
+#: trim or compact instead of stopping, so no stop at it is certain (CONTEXT-1 judges its stops).
 BREACHES: dict[str, Breach] = {
     b.kind: b
     for b in (
@@ -69,12 +72,22 @@ _GENEROUS: dict[str, Any] = {
     "max_cost_usd": 10.0**9,
     "timeout_seconds": 10.0**9,
     "max_output_bytes": 10**9,
+    "max_context_tokens": 10**9,
 }
 
 
+def companions(limits: dict[str, Any]) -> dict[str, Any]:
+    """``limits`` with the callable each set limit comes with: an estimator for the cost cap, a
+    token counter for the context-token ceiling (so a rejection is for the value, not for a
+    missing companion)."""
+    out = dict(limits)
+    if "max_cost_usd" in out:
+        out["cost_estimator"] = price
+    if "max_context_tokens" in out:
+        out["token_counter"] = TokenCounter()
+    return out
+
+
 def generous(supported: frozenset[str], *, besides: str) -> dict[str, Any]:
-    """Every other supported limit set far out of reach (with an estimator for the cost cap)."""
-    limits = {k: v for k, v in _GENEROUS.items() if k != besides and k in supported}
-    if "max_cost_usd" in limits:
-        limits["cost_estimator"] = price
-    return limits
+    """Every other supported limit set far out of reach (with its estimator or counter)."""
+    return companions({k: v for k, v in _GENEROUS.items() if k != besides and k in supported})

@@ -17,12 +17,15 @@ from agent_limits.conformance import clause
 from agent_limits.harness import Observed, transcript_problems
 from agent_limits.harness.oracle import EXHAUSTED
 from agent_limits.mocks import Script
-from agent_limits.mocks.strategies import invalid_limit_values, limits, price, scripts, segments
+from agent_limits.mocks.strategies import invalid_limit_values, limits, price, scripts, segments, words
 
 PROFILE = settings.get_profile("agent-limits-ci" if os.environ.get("CI") else "agent-limits-dev")
-#: The limits these properties draw; parallel and output-byte caps never change the counts.
+#: The limits these properties draw; parallel and output-byte caps never change the counts, nor
+#: does a context-token ceiling, which is drawn out of every script's reach (see the strategies).
 KINDS = ("max_turns", "max_token_budget", "max_output_tokens", "max_tool_calls", "max_parallel_tools",
-         "max_cost_usd", "timeout_seconds", "max_output_bytes")
+         "max_cost_usd", "timeout_seconds", "max_output_bytes", "max_context_tokens")
+#: The callable that comes with a limit, passed beside it so a rejection is for the value.
+COMPANIONS = {"max_cost_usd": ("cost_estimator", price), "max_context_tokens": ("token_counter", words)}
 
 
 def supported(trial) -> list[str]:
@@ -45,11 +48,24 @@ def test_any_script_and_any_valid_limits_match_the_oracle(trial, focus, data):
     script = data.draw(scripts(timed=timed), label="script")
     chosen = data.draw(limits([k for k in kinds if timed or k != "timeout_seconds"] or kinds, script, at_most=3),
                        label="limits")
-    subject = trial.agent(script, **chosen)
+    subject = trial.agent(script, record_messages="max_context_tokens" in chosen, **chosen)
     assume(EXHAUSTED not in Observed(subject, 1, 0, None, [], []).expectation().stops)
     obs = subject.invoke()
     trial.check_oracle(obs, why="the number of model calls, tool executions and the stop follow from script and limits")
     trial.check_transcript(obs)
+    check_requests_fit(trial, obs)
+
+
+def check_requests_fit(trial, obs: Observed) -> None:
+    """With a context-token ceiling, no request the model received exceeds it (words counted)."""
+    ceiling = obs.subject.limits.get("max_context_tokens")
+    if ceiling is None:
+        return
+    sizes = [sum(words(m.text) for m in trial.received(call) if m.text is not None) for call in obs.calls]
+    over = [(i, size) for i, size in enumerate(sizes, 1) if size > ceiling]
+    if over:
+        trial.fail(obs, {}, [], symptoms=["context:over"],
+                   why=f"request #{over[0][0]} had {over[0][1]} words, over max_context_tokens={ceiling}")
 
 
 @clause("PROP-2")
@@ -58,7 +74,7 @@ def test_any_script_and_any_valid_limits_match_the_oracle(trial, focus, data):
 def test_any_invalid_value_is_rejected_before_any_model_call(trial, data):
     kind = data.draw(st.sampled_from(supported(trial)), label="kind")
     value = data.draw(invalid_limit_values(kind), label="value")
-    extra = {"cost_estimator": price} if kind == "max_cost_usd" else {}
+    extra = dict([COMPANIONS[kind]]) if kind in COMPANIONS else {}
     built = trial.attempt(Script.endless_tools(cap=20), **{kind: value}, **extra)
     if built.error is not None and isinstance(built.error, (ValueError, TypeError)) and not built.model.calls:
         return
@@ -79,7 +95,7 @@ def test_one_agent_invoked_many_times_matches_the_oracle_every_time(trial):
 
         @initialize(chosen=limits(kinds), first=segments())
         def build(self, chosen, first):
-            self.subject = trial.agent(Script(first), **chosen)
+            self.subject = trial.agent(Script(first), record_messages="max_context_tokens" in chosen, **chosen)
             self.seen: list[Observed] = []
 
         @rule(more=segments())
@@ -90,6 +106,7 @@ def test_one_agent_invoked_many_times_matches_the_oracle_every_time(trial):
             trial.check_oracle(obs, why=f"invocation #{obs.number}: counters start from zero every time")
             trial.check(obs, reported_usage=str(obs.usage), text=obs.outcome.text if obs.outcome.stop != "completed"
                         else obs.truth_text, why="usage and text are this invocation's own")
+            check_requests_fit(trial, obs)
 
         @invariant()
         def history_stays_consistent(self):

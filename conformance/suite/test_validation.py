@@ -8,19 +8,19 @@ from agent_limits.conformance import clause
 from agent_limits.harness import LIMIT_KINDS, invalid_values
 from agent_limits.mocks import Script
 
-from ._scenarios import price
+from ._scenarios import companions
 
 
-def _with_estimator(kind: str, value: object) -> dict[str, object]:
-    """The limit, plus an estimator when it is the cost cap (so a rejection is for the value)."""
-    return {kind: value, "cost_estimator": price} if kind == "max_cost_usd" else {kind: value}
+def _with_companion(kind: str, value: object) -> dict[str, object]:
+    """The limit, plus the estimator or counter it comes with (so a rejection is for the value)."""
+    return companions({kind: value})
 
 
 @clause("VALID-1")
 @pytest.mark.parametrize("kind", LIMIT_KINDS)
 def test_none_means_unlimited(trial, kind):
     # 25 calls: longer than any default a framework might fall back to (tinyAgent: 10, OpenAI Agents: 10)
-    obs = trial.agent(Script.tool_calls(24), **_with_estimator(kind, None)).invoke()
+    obs = trial.agent(Script.tool_calls(24), **_with_companion(kind, None)).invoke()
     trial.check(obs, calls=25, executions=24, stop="completed",
                 why=f"{kind}=None must mean unlimited, not zero and not a hidden default")
 
@@ -31,7 +31,7 @@ def test_none_means_unlimited(trial, kind):
     [pytest.param(k, v, id=f"{k}-{label}") for k in LIMIT_KINDS for label, v in invalid_values(k)],
 )
 def test_invalid_limit_is_rejected_before_any_model_call(trial, kind, value):
-    built = trial.attempt(Script.endless_tools(cap=20), **_with_estimator(kind, value))  # accepted: fails fast
+    built = trial.attempt(Script.endless_tools(cap=20), **_with_companion(kind, value))  # accepted: fails fast
     if built.error is not None:
         if not isinstance(built.error, (ValueError, TypeError)):
             trial.fail_text(

@@ -10,12 +10,17 @@ with ``run(..., timeout=T)``; a breach is an exception:
     max_tool_calls=M     UsageLimits(tool_calls_limit=M)           UsageLimitExceeded ('... tool_calls_limit ...')
     max_cost_usd=C       UsageLimits(cost_limit=C)                 UsageLimitExceeded ('... cost_limit ...')
     timeout_seconds=T    agent.run(..., timeout=T)                 RunTimedOut
+    max_context_tokens=X UsageLimits(per_request_input_tokens_limit=X,
+                           count_tokens_before_request=True)       UsageLimitExceeded ('... per_request_input_tokens_limit ...')
 
 ``UsageLimitExceeded`` carries no field naming the limit, so the kind is read from its message.
 The cost a ``cost_limit`` is checked against is the one each response reports
 (``RequestUsage.cost``, which Pydantic AI keeps instead of pricing the response itself): the
 dialect model fills it in with the harness's ``cost_estimator``. Without an estimator no cost
-is reported, which is what a user whose model Pydantic AI cannot price gets.
+is reported, which is what a user whose model Pydantic AI cannot price gets. Likewise the
+context-token ceiling is Pydantic AI's own per-request input-token limit, checked before each
+request on the model's ``count_tokens`` (a provider's count-tokens endpoint): the dialect model
+answers it with the harness's ``token_counter``, and Pydantic AI decides and stops.
 
 Pydantic AI has no parallel-tool cap (only all-parallel or all-sequential execution) and no
 tool-output size cap, so those are not declared. ``request_limit`` defaults to 50 when a run
@@ -64,6 +69,7 @@ LIMIT_FIELDS: dict[str, str] = {
     "max_output_tokens": "output_tokens_limit",
     "max_tool_calls": "tool_calls_limit",
     "max_cost_usd": "cost_limit",
+    "max_context_tokens": "per_request_input_tokens_limit",
 }
 _KIND_OF_FIELD = {v: k for k, v in LIMIT_FIELDS.items()}
 _FIELD_IN_MESSAGE = re.compile(r"\b(" + "|".join(LIMIT_FIELDS.values()) + r")\b")
@@ -99,10 +105,13 @@ class PydanticAIAdapter(Adapter):
 
     def build(self, model: ScriptedModel, tools: Sequence[Tool], limits: Mapping[str, Any]) -> PydanticAIRun:
         self.refuse_unsupported(limits)
-        dialect = ScriptedFunctionModel(model, cost_estimator=limits.get("cost_estimator"))
+        dialect = ScriptedFunctionModel(model, cost_estimator=limits.get("cost_estimator"),
+                                        token_counter=limits.get("token_counter"))
         agent = self.agent_cls(dialect, tools=pydantic_ai_tools(tools), **self.agent_options)
-        caps = {LIMIT_FIELDS[k]: v for k, v in limits.items() if k in LIMIT_FIELDS}
+        caps: dict[str, Any] = {LIMIT_FIELDS[k]: v for k, v in limits.items() if k in LIMIT_FIELDS}
         caps.setdefault("request_limit", None)  # absent means unlimited, not Pydantic AI's default of 50
+        if limits.get("max_context_tokens") is not None:  # the per-request limit is checked before sending only so
+            caps["count_tokens_before_request"] = True
         return PydanticAIRun(agent, UsageLimits(**caps), limits.get("timeout_seconds"))
 
     def run(self, agent: PydanticAIRun, prompt: str) -> Outcome:

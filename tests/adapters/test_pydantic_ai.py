@@ -12,6 +12,7 @@ pytest.importorskip("pydantic_ai")
 from pydantic_ai import Agent  # noqa: E402
 from pydantic_ai.exceptions import RunTimedOut, UsageLimitExceeded  # noqa: E402
 from pydantic_ai.models.function import FunctionModel  # noqa: E402
+from pydantic_ai.usage import UsageLimits  # noqa: E402
 
 import agent_limits.mocks.pydantic_ai  # noqa: E402
 from agent_limits.harness import ImplementationError, Message, resolve, transcript_problems  # noqa: E402
@@ -101,6 +102,22 @@ def test_cached_tokens_and_an_estimated_cost_are_reported():
     assert float(usage.cost) == price("scripted-model", 10, 2, 4)
 
 
+def test_the_token_counter_answers_count_tokens_and_is_never_a_model_call():
+    counted: list[str] = []
+
+    def words(text: str) -> int:
+        counted.append(text)
+        return len(text.split())
+
+    quiet = Usage(0, 1)  # no reported input tokens: Pydantic AI checks those against the limit too, after a reply
+    agent, scripted = _agent(Script([Turn.tools(text="let me see", usage=quiet), Turn.answer("done", quiet)]),
+                             Tool(output="two words"), token_counter=words)
+    limits = UsageLimits(per_request_input_tokens_limit=7, count_tokens_before_request=True)
+    with pytest.raises(UsageLimitExceeded, match="per_request_input_tokens_limit of 7"):
+        agent.run_sync("Find it now.", usage_limits=limits)  # 3 words, then 3 + 3 + 2 = 8 > 7
+    assert len(scripted.calls) == 1 and counted == ["Find it now.", "Find it now.", "let me see", "two words"]
+
+
 def test_an_injected_model_error_propagates_after_the_call_is_logged():
     agent, scripted = _agent(Script([Turn.tools(), Turn(raises=RuntimeError("provider down"))]))
     with pytest.raises(RuntimeError, match="provider down"):
@@ -113,7 +130,7 @@ def test_resolve_picks_the_pydantic_ai_adapter():
     impl = resolve("pydantic_ai:Agent")
     assert isinstance(impl.adapter, PydanticAIAdapter) and impl.adapter.agent_cls is Agent
     assert impl.adapter.capabilities == {"max_turns", "max_token_budget", "max_output_tokens", "max_tool_calls",
-                                         "max_cost_usd", "timeout_seconds"}
+                                         "max_cost_usd", "timeout_seconds", "max_context_tokens"}
     assert impl.adapter.supports_sync and impl.adapter.supports_async
 
 
@@ -129,6 +146,7 @@ def test_a_pydantic_ai_object_that_is_not_an_agent_class_is_refused_clearly():
     ("The next tool call(s) would exceed the tool_calls_limit of 3 (tool_calls=4).", "max_tool_calls"),
     ("Exceeded the `cost_limit` of 0.2 (`usage.cost`=Decimal('0.3'))", "max_cost_usd"),
     ("Exceeded the input_tokens_limit of 5 (input_tokens=9)", "error"),
+    ("Exceeded the per_request_input_tokens_limit of 5 (request_input_tokens=10)", "max_context_tokens"),
 ])
 def test_usage_limit_exceeded_is_mapped_by_the_limit_its_message_names(message, kind):
     assert breach_kind(UsageLimitExceeded(message)) == kind
