@@ -340,11 +340,12 @@ class Trial:
         wrong = list(wrong)
         rows = ["calls", "tokens", "stop", *[k for k in expected if k not in ("calls", "tokens", "stop")]]
         width = max(len(r) for r in rows) + 2
-        table = [f"    {'':{width}}{'expected':<24}observed"]
+        column = max([24, *(len(_show(expected[r])) + 2 for r in rows if r in expected)])
+        table = [f"    {'':{width}}{'expected':<{column}}observed"]
         for r in rows:
             exp = _show(expected[r]) if r in expected else "-"
             mark = "   <-- differs" if r in wrong else ""
-            table.append(f"    {r:<{width}}{exp:<24}{_show(facts[r])}{mark}")
+            table.append(f"    {r:<{width}}{exp:<{column}}{_show(facts[r])}{mark}")
         lines = [f"invocation #{obs.number} of this agent (first model call answered by script turn {obs.start})",
                  *table]
         mismatch = "; ".join(f"{k}: expected {_show(expected[k])}, observed {_show(facts[k])}" for k in wrong)
