@@ -14,6 +14,9 @@ exactly one step with one real-world bug.
 Timeouts: the synchronous path is cooperative (it checks the clock before every model call
 and tool execution); the asynchronous path is also pre-emptive (a call in flight at the
 deadline is cancelled, and its pending tool calls are answered as cancelled).
+
+Retries: a request the provider throttles (``ModelThrottled``) is sent again at once, up to
+``MAX_ATTEMPTS`` in all; a failed attempt is no turn, and no attempt starts after the deadline.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from agent_limits.mocks import ScriptedModel, Tool, ToolCall, Turn, Usage
+from agent_limits.mocks import ModelThrottled, ScriptedModel, Tool, ToolCall, Turn, Usage
 
 __all__ = [
     "TRUNCATION_MARKER",
@@ -39,6 +42,8 @@ __all__ = [
 
 #: Appended to a tool output cut at max_output_bytes (ASCII, so its byte length is its length).
 TRUNCATION_MARKER = " [truncated]"
+#: Attempts at one model request while the provider throttles it, the first one included.
+MAX_ATTEMPTS = 3
 CostEstimator = Callable[[str, int, int, int], float]
 TokenCounter = Callable[[str], int]
 
@@ -158,7 +163,9 @@ class ReferenceAgent:
     def invoke(self, prompt: str) -> Result:
         run = self._start(prompt)
         while (stop := self._limit_hit(run)) is None:
-            turn = self.model.complete(self.messages, self._specs)
+            turn = self._request(run)
+            if isinstance(turn, str):  # a limit forbade retrying a throttled request
+                return self._finish(run, turn)
             if self._take(run, turn):
                 return self._finish(run, "end_turn")
             self._run_tools(run, turn.tool_calls)
@@ -177,7 +184,9 @@ class ReferenceAgent:
 
     async def _aloop(self, run: _Run) -> str:
         while (stop := self._limit_hit(run)) is None:
-            turn = await self.model.acomplete(self.messages, self._specs)
+            turn = await self._arequest(run)
+            if isinstance(turn, str):
+                return turn
             if self._take(run, turn):
                 return "end_turn"
             await self._arun_tools(run, turn.tool_calls)
@@ -224,6 +233,41 @@ class ReferenceAgent:
             self._size += self.token_counter(content) if isinstance(content, str) else 0
         self._counted = len(self.messages)
         return self._size
+
+    def _request(self, run: _Run) -> Turn | str:
+        """The model's reply to one request, or the stop reason of a limit that forbade a retry.
+
+        A throttled attempt (:class:`agent_limits.mocks.ModelThrottled`) is no reply: it is not a turn
+        and costs nothing. The request is sent again at once, up to ``MAX_ATTEMPTS`` in all, each
+        attempt after the limits were checked again (only the deadline can have moved); once the
+        attempts are spent, the provider's error ends the invocation.
+        """
+        failed = 0
+        while True:
+            try:
+                return self.model.complete(self.messages, self._specs)
+            except ModelThrottled:
+                failed += 1
+                if not self._may_retry(run, failed):
+                    raise
+            if (stop := self._limit_hit(run)) is not None:
+                return stop
+
+    async def _arequest(self, run: _Run) -> Turn | str:
+        failed = 0
+        while True:
+            try:
+                return await self.model.acomplete(self.messages, self._specs)
+            except ModelThrottled:
+                failed += 1
+                if not self._may_retry(run, failed):
+                    raise
+            if (stop := self._limit_hit(run)) is not None:
+                return stop
+
+    def _may_retry(self, run: _Run, failed: int) -> bool:
+        """Whether a request throttled ``failed`` times in a row is sent again."""
+        return failed < MAX_ATTEMPTS
 
     def _take(self, run: _Run, turn: Turn) -> bool:
         """Record one model reply; True when it is the final answer."""

@@ -13,6 +13,7 @@ No framework is imported here; framework dialects live in their own modules
 from typing import TYPE_CHECKING, Any
 
 from ._clock import Clock, ManualClock, wait_latency
+from ._errors import ModelThrottled
 from ._frozen import EPOCH, FrozenClock, frozen_clock
 from ._model import CallRecord, ScriptedModel, ScriptExhausted
 from ._script import DEFAULT_CAP, DEFAULT_TOOL, DEFAULT_USAGE, Inexpressible, Script, ToolCall, Turn
@@ -45,6 +46,7 @@ __all__ = [
     "FrozenClock",
     "Inexpressible",
     "ManualClock",
+    "ModelThrottled",
     "Script",
     "ScriptExhausted",
     "ScriptedModel",

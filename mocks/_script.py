@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping, Sequence
 
+from ._errors import ModelThrottled
 from ._usage import Usage
 
 __all__ = ["DEFAULT_CAP", "DEFAULT_TOOL", "DEFAULT_USAGE", "Inexpressible", "Script", "ToolCall", "Turn"]
@@ -80,6 +81,16 @@ class Turn:
         """A turn asking for ``calls`` (tool names or :class:`ToolCall`), in parallel if several."""
         made = tuple(c if isinstance(c, ToolCall) else ToolCall(c) for c in calls) or (ToolCall(),)
         return cls(text=text, tool_calls=made, usage=usage, latency=latency)
+
+    @classmethod
+    def throttled(cls, latency: float = 0.0, message: str | None = None) -> Turn:
+        """An attempt the provider refuses with :class:`agent_limits.mocks.ModelThrottled` (retry later).
+
+        The model logs the call (never replied, no usage) after ``latency`` and raises; an agent
+        that retries sends the request again, and the next turn of the script answers it.
+        """
+        error = ModelThrottled() if message is None else ModelThrottled(message)
+        return cls(usage=Usage(), latency=latency, raises=error)
 
     def _short(self) -> str:
         if self.raises is not None:

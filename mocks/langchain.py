@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.exceptions import ModelRateLimitError
 from langchain_core.language_models import BaseChatModel, LanguageModelInput
 from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.messages.ai import UsageMetadata
@@ -34,6 +35,7 @@ from langchain_core.tools import BaseTool, StructuredTool
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import ConfigDict
 
+from ._errors import ModelThrottled
 from ._model import ScriptedModel
 from ._script import Turn
 from ._tools import Tool
@@ -79,7 +81,9 @@ class ScriptedChatModel(BaseChatModel):
     ``bind_tools`` accepts whatever LangChain accepts and passes the tools' JSON schemas to
     the scripted model (which only counts them). Streaming falls back to ``_generate``, so
     a streamed request is still exactly one scripted call. A turn with ``raises`` raises
-    from the model call, as a provider error would.
+    from the model call, as a provider error would; :class:`agent_limits.mocks.ModelThrottled`
+    becomes ``langchain_core.exceptions.ModelRateLimitError`` (HTTP 429, ``is_retryable``), the
+    type LangChain's provider integrations raise and its ``ModelRetryMiddleware`` retries.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -113,7 +117,10 @@ class ScriptedChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        turn = self.scripted.complete(messages, kwargs.get("tools"))
+        try:
+            turn = self.scripted.complete(messages, kwargs.get("tools"))
+        except ModelThrottled as exc:
+            raise ModelRateLimitError(str(exc)) from exc
         return self._result(turn)
 
     async def _agenerate(
@@ -123,7 +130,10 @@ class ScriptedChatModel(BaseChatModel):
         run_manager: AsyncCallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        turn = await self.scripted.acomplete(messages, kwargs.get("tools"))
+        try:
+            turn = await self.scripted.acomplete(messages, kwargs.get("tools"))
+        except ModelThrottled as exc:
+            raise ModelRateLimitError(str(exc)) from exc
         return self._result(turn)
 
     def _result(self, turn: Turn) -> ChatResult:

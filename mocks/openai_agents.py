@@ -27,11 +27,23 @@ import json
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from agents import FunctionTool, Model, ModelResponse, ModelSettings, ModelTracing, RunContextWrapper, Usage
+from agents import (
+    FunctionTool,
+    Model,
+    ModelResponse,
+    ModelRetryAdvice,
+    ModelRetryAdviceRequest,
+    ModelRetryNormalizedError,
+    ModelSettings,
+    ModelTracing,
+    RunContextWrapper,
+    Usage,
+)
 from agents.agent_output import AgentOutputSchemaBase
 from agents.handoffs import Handoff
 from agents.items import TResponseInputItem, TResponseOutputItem, TResponseStreamEvent
 from agents.tool import Tool as AgentsTool
+from openai import RateLimitError
 from openai.types.responses import (
     Response,
     ResponseCompletedEvent,
@@ -47,6 +59,8 @@ from openai.types.responses.response_usage import InputTokensDetails, OutputToke
 
 from . import ScriptedModel, Tool, Turn
 from . import Usage as ScriptUsage
+from ._errors import ModelThrottled
+from ._openai import rate_limit_error
 
 __all__ = ["AgentsScriptedModel", "agents_tool", "agents_tools", "to_agents_usage", "to_model_response"]
 
@@ -123,7 +137,10 @@ class AgentsScriptedModel(Model):
 
     Each ``get_response`` (or ``stream_response``) awaits ``scripted.acomplete`` exactly once,
     so the scripted model's log counts the SDK's model requests one for one; a turn's
-    ``raises`` propagates as the provider error.
+    ``raises`` propagates as the provider error. :class:`agent_limits.mocks.ModelThrottled` becomes the
+    ``openai.RateLimitError`` (HTTP 429) an OpenAI model raises once the client's own retries gave
+    up, and :meth:`get_retry_advice` suggests retrying it, as the SDK's OpenAI models do: the
+    runner retries it only when ``ModelSettings.retry`` asks it to (the SDK's default is not to).
     """
 
     def __init__(self, scripted: ScriptedModel) -> None:
@@ -132,7 +149,17 @@ class AgentsScriptedModel(Model):
     async def _turn(self, input: str | list[TResponseInputItem], tools: Sequence[Any]) -> tuple[Turn, int]:
         messages: Sequence[Any] = [{"role": "user", "content": input}] if isinstance(input, str) else input
         index = len(self.scripted.calls)
-        return await self.scripted.acomplete(messages, list(tools)), index
+        try:
+            return await self.scripted.acomplete(messages, list(tools)), index
+        except ModelThrottled as exc:
+            raise rate_limit_error(exc, "https://api.openai.com/v1/responses") from exc
+
+    def get_retry_advice(self, request: ModelRetryAdviceRequest) -> ModelRetryAdvice | None:
+        """A 429 may be retried (what the SDK's OpenAI models advise); no advice on anything else."""
+        if not isinstance(request.error, RateLimitError):
+            return None
+        return ModelRetryAdvice(suggested=True, reason=str(request.error),
+                                normalized=ModelRetryNormalizedError(status_code=429, message=str(request.error)))
 
     async def get_response(
         self,

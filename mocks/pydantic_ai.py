@@ -31,6 +31,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
+from pydantic_ai import ModelHTTPError, ModelRateLimitError
 from pydantic_ai import Tool as PydanticTool
 from pydantic_ai.messages import (
     ModelMessage,
@@ -48,6 +49,7 @@ from pydantic_ai.models.function import AgentInfo, FunctionModel
 from pydantic_ai.settings import ModelSettings
 from pydantic_ai.usage import RequestUsage
 
+from ._errors import ModelThrottled
 from ._model import ScriptedModel
 from ._script import Turn
 from ._tools import Tool
@@ -124,7 +126,9 @@ class ScriptedFunctionModel(FunctionModel):
     Non-streamed and streamed requests each make exactly one ``scripted.acomplete`` call.
     ``cost_estimator`` (optional) prices each response the way a provider that reports its
     own cost does (``RequestUsage.cost``), so ``UsageLimits(cost_limit=...)`` has a cost to
-    check. A turn's ``raises`` propagates from the request, as a provider error would.
+    check. A turn's ``raises`` propagates from the request, as a provider error would;
+    :class:`agent_limits.mocks.ModelThrottled` becomes the ``ModelHTTPError`` (HTTP 429) that is also a
+    ``ModelRateLimitError``, as Pydantic AI's own models raise it.
 
     ``token_counter`` (optional) answers ``count_tokens`` the way a provider's count-tokens
     endpoint does, so ``UsageLimits(count_tokens_before_request=True)`` can check a request before
@@ -149,8 +153,15 @@ class ScriptedFunctionModel(FunctionModel):
             return await super().count_tokens(messages, model_settings, model_request_parameters)
         return RequestUsage(input_tokens=sum(self.token_counter(text) for text in message_texts(messages)))
 
+    async def _complete(self, messages: list[ModelMessage], tools: Sequence[Any]) -> Turn:
+        try:
+            return await self.scripted.acomplete(messages, tools)
+        except ModelThrottled as exc:
+            raise ModelHTTPError.for_category(ModelRateLimitError, status_code=429, model_name=self.scripted.name,
+                                              body=str(exc)) from exc
+
     async def _respond(self, messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
-        turn = await self.scripted.acomplete(messages, info.function_tools)
+        turn = await self._complete(messages, info.function_tools)
         response = to_model_response(turn, self.scripted.name, self.cost_estimator)
         reply = _REPLY.get()
         if reply is not None:
@@ -183,7 +194,7 @@ class ScriptedFunctionModel(FunctionModel):
     ) -> AsyncIterator[StreamedResponse]:
         # FunctionModel's own stream estimates usage from the streamed text; this one reports the script's.
         _, model_request_parameters = self.prepare_request(model_settings, model_request_parameters)
-        turn = await self.scripted.acomplete(messages, model_request_parameters.declared_function_tools)
+        turn = await self._complete(messages, model_request_parameters.declared_function_tools)
         u = turn.usage
         cost = (self.cost_estimator(self.scripted.name, u.input_tokens, u.output_tokens, u.cached_input_tokens)
                 if self.cost_estimator else None)

@@ -33,10 +33,12 @@ from pydantic import BaseModel
 from strands.models import Model
 from strands.tools import PythonAgentTool
 from strands.types.content import Messages
+from strands.types.exceptions import ModelThrottledException
 from strands.types.event_loop import Usage as StrandsUsage
 from strands.types.streaming import StreamEvent
 from strands.types.tools import ToolResult, ToolSpec, ToolUse
 
+from ._errors import ModelThrottled
 from ._model import ScriptedModel
 from ._script import Turn
 from ._tools import Tool
@@ -83,7 +85,8 @@ class StrandsScriptedModel(Model):
 
     One ``stream()`` call is one model request: it awaits ``scripted.acomplete`` once and
     streams the returned turn. A turn's ``raises`` propagates from ``stream()`` as a provider
-    error would (after the call was logged).
+    error would (after the call was logged); :class:`agent_limits.mocks.ModelThrottled` becomes
+    Strands' own ``ModelThrottledException``, which Strands' retry strategy retries.
     """
 
     def __init__(self, scripted: ScriptedModel, **config: Any) -> None:
@@ -103,7 +106,10 @@ class StrandsScriptedModel(Model):
         system_prompt: str | None = None,
         **kwargs: Any,
     ) -> AsyncGenerator[StreamEvent, None]:
-        turn = await self.scripted.acomplete(messages, tool_specs or ())
+        try:
+            turn = await self.scripted.acomplete(messages, tool_specs or ())
+        except ModelThrottled as exc:  # what Strands' Bedrock, Anthropic and OpenAI providers raise on a 429
+            raise ModelThrottledException(str(exc)) from exc
         for event in turn_events(turn):
             yield event
 

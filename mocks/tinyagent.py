@@ -46,7 +46,9 @@ from openai.types.chat.chat_completion import Choice
 from openai.types.chat.chat_completion_message_function_tool_call import Function
 from openai.types.completion_usage import PromptTokensDetails
 
+from ._errors import ModelThrottled
 from ._model import ScriptedModel
+from ._openai import rate_limit_error
 from ._script import Inexpressible, Turn
 from ._tools import Tool
 from ._usage import Usage
@@ -135,6 +137,10 @@ def to_completion(turn: Turn, model: str, protocol: Protocol, index: int) -> Cha
     )
 
 
+#: The endpoint a throttling error names (nothing is ever sent there).
+_ENDPOINT = "https://api.openai.com/v1/chat/completions"
+
+
 class _Completions:
     def __init__(self, client: ScriptedClient) -> None:
         self._client = client
@@ -143,7 +149,10 @@ class _Completions:
                **options: Any) -> ChatCompletion:
         scripted = self._client.scripted
         index = len(scripted.calls)
-        turn = scripted.complete(messages, tools)
+        try:
+            turn = scripted.complete(messages, tools)
+        except ModelThrottled as exc:
+            raise rate_limit_error(exc, _ENDPOINT) from exc
         return self._client.say(turn, model, index)
 
 
@@ -152,7 +161,10 @@ class _AsyncCompletions(_Completions):
                      tools: Sequence[Any] | None = None, **options: Any) -> ChatCompletion:
         scripted = self._client.scripted
         index = len(scripted.calls)
-        turn = await scripted.acomplete(messages, tools)
+        try:
+            turn = await scripted.acomplete(messages, tools)
+        except ModelThrottled as exc:
+            raise rate_limit_error(exc, _ENDPOINT) from exc
         return self._client.say(turn, model, index)
 
 
@@ -162,7 +174,11 @@ class _Chat:
 
 
 class ScriptedClient:
-    """An OpenAI-style client (``client.chat.completions.create``) answering from a scripted model."""
+    """An OpenAI-style client (``client.chat.completions.create``) answering from a scripted model.
+
+    :class:`agent_limits.mocks.ModelThrottled` becomes the ``openai.RateLimitError`` (HTTP 429) the
+    ``openai`` client raises once its own retries gave up.
+    """
 
     def __init__(self, scripted: ScriptedModel, *, protocol: Protocol = "react") -> None:
         if protocol not in PROTOCOLS:

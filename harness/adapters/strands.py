@@ -14,6 +14,13 @@ or an output-size cap, so those are not in :attr:`StrandsAdapter.capabilities` (
 are skipped, never emulated). A canonical ``None`` is the absence of the key, which is how
 Strands spells "no limit"; every other value is passed through untouched, so Strands' own
 validation is what the suite judges.
+
+Strands retries a throttled model request (``ModelThrottledException``) with its default
+``ModelRetryStrategy``: the adapter keeps its number of attempts but passes a backoff of 0 s
+(``retry_strategy=ModelRetryStrategy(max_attempts=MAX_ATTEMPTS, initial_delay=0, max_delay=0)``),
+as a test suite of its users would: the default 4 s, 8 s, ... are real sleeps, and on the
+synchronous path Strands runs its event loop on a thread of its own, which no frozen clock
+can jump.
 """
 
 from __future__ import annotations
@@ -22,7 +29,8 @@ import inspect
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence, cast
 
-from strands import Agent
+from strands import Agent, ModelRetryStrategy
+from strands.event_loop.event_loop import MAX_ATTEMPTS
 from strands.hooks import MessageAddedEvent
 from strands.types.agent import Limits
 
@@ -82,7 +90,9 @@ class StrandsAdapter(Adapter):
         # Values pass through unchecked (Strands' own validation is under test), hence the cast.
         caps = cast(Limits, {LIMIT_KEYS[k]: v for k, v in limits.items() if k in LIMIT_KEYS and v is not None})
         agent_tools: list[Any] = strands_tools(tools)
-        agent = self.agent_cls(model=StrandsScriptedModel(model), tools=agent_tools, callback_handler=None)
+        retries = ModelRetryStrategy(max_attempts=MAX_ATTEMPTS, initial_delay=0, max_delay=0)  # no real sleeps
+        agent = self.agent_cls(model=StrandsScriptedModel(model), tools=agent_tools, callback_handler=None,
+                               retry_strategy=retries)
         built = StrandsRun(agent, caps or None)
         agent.add_hook(built.record, MessageAddedEvent)
         return built
