@@ -15,16 +15,18 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from typing import Any, Collection, Iterator, NoReturn
+from typing import Any, Callable, Collection, Iterator, NoReturn
 
 __all__ = [
     "DEFAULT_AGENT_TIMEOUT",
+    "AgentBroken",
     "AgentExited",
     "AgentHung",
     "NetworkBlocked",
     "agent_timeout",
     "exit_blocked",
     "exit_past_stray_threads",
+    "hang_notes",
     "network_blocked",
     "non_daemon_threads",
     "watchdog",
@@ -40,6 +42,42 @@ class AgentHung(BaseException):
 
     A BaseException, so that an agent's ``except Exception`` cannot swallow it.
     """
+
+
+class AgentBroken(Exception):
+    """The process an agent runs in broke (it exited, or broke the wire protocol): the test fails
+    with this message alone (which says what broke, with the process's last words), not a traceback
+    through the harness."""
+
+
+#: Callables whose text a watchdog adds to its message when it fires (e.g. a child process's
+#: stderr tail and what the harness was waiting for); see :func:`hang_notes`.
+_HANG_NOTES: list[Callable[[], str]] = []
+
+
+def hang_notes(note: Callable[[], str]) -> Callable[[], None]:
+    """From now on, a watchdog that fires adds ``note()`` (if not empty) to its message; call
+    what this returns to stop. (Not a context manager: a block around an ``await`` that a
+    watchdog interrupted would be left only when the coroutine is collected.)"""
+    _HANG_NOTES.append(note)
+
+    def remove() -> None:
+        if note in _HANG_NOTES:
+            _HANG_NOTES.remove(note)
+
+    return remove
+
+
+def _noted(message: str) -> str:
+    notes = []
+    for note in list(_HANG_NOTES):
+        try:
+            text = note()
+        except Exception as exc:  # a note must never hide the hang it explains
+            text = f"(a hang note failed: {type(exc).__name__}: {exc})"
+        if text:
+            notes.append(text)
+    return "\n".join([message, *notes])
 
 
 class AgentExited(BaseException):
@@ -110,7 +148,9 @@ def watchdog(seconds: float, what: str) -> Iterator[None]:
     fired = False
 
     def fire(signum: int, frame: Any) -> None:
-        nonlocal fired
+        nonlocal fired, message
+        if not fired:
+            message = _noted(message)
         fired = True
         import asyncio  # only here: importing this module must stay cheap (the plugin does at load)
 

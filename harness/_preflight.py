@@ -18,7 +18,7 @@ from typing import Any
 
 from agent_limits.mocks import Script, ScriptedModel, Tool, Turn, Usage
 
-from ._guards import AgentExited, AgentHung, exit_blocked, network_blocked, watchdog
+from ._guards import AgentBroken, AgentExited, AgentHung, exit_blocked, network_blocked, watchdog
 from ._limits import STOP_KINDS
 from ._native import NATIVE_STOP_REASONS, NativeAdapter
 from .adapter import Adapter, Outcome
@@ -44,6 +44,9 @@ def preflight(adapter: Adapter, spec: str, agent_timeout: float) -> list[str]:
             problems.extend(f"{path} path: {p}" for p in _try_path(adapter, path, agent_timeout))
             if problems and path == "sync" and problems[0].startswith("sync path: building"):
                 break  # the async path would only say the same
+    release = getattr(adapter, "release", None)
+    if callable(release):  # what the pre-flight agents hold (the wire adapter: a child process)
+        release()
     output = printed.getvalue().strip()
     if problems and output:
         problems.append(f"the agent printed (last {min(len(output), OUTPUT_TAIL)} characters):\n"
@@ -79,7 +82,10 @@ def _build_and_invoke(adapter: Adapter, path: str) -> list[str]:
         raise _Raised(f"building the agent with no limits raised {type(exc).__name__}: {exc}") from exc
     if isinstance(adapter, NativeAdapter):
         return _native_result(agent, path)
-    outcome = adapter.run(agent, PROMPT) if path == "sync" else asyncio.run(adapter.arun(agent, PROMPT))
+    try:
+        outcome = adapter.run(agent, PROMPT) if path == "sync" else asyncio.run(adapter.arun(agent, PROMPT))
+    except AgentBroken as exc:  # the agent's process broke: no clause could read it either
+        raise _Raised(f"the invocation failed: {exc}") from exc
     return _outcome_problems(outcome)
 
 

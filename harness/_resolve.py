@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import shlex
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -36,6 +37,8 @@ class Implementation:
     spec: str
     target: Any
     adapter: Adapter
+    #: Options besides ``--agent-impl`` that re-run it (``--agent-cmd=...`` for a wire agent).
+    options: tuple[str, ...] = ()
 
     def header(self) -> str:
         limits = ", ".join(sorted(self.adapter.capabilities)) or "none"
@@ -43,12 +46,20 @@ class Implementation:
         return f"agent-impl: {self.spec} | adapter: {self.adapter.describe()} | limits: {limits} | paths: {'+'.join(paths)}"
 
 
-def resolve(spec: str) -> Implementation:
-    """Import ``MODULE:ATTR`` and pick its adapter, or raise :class:`ImplementationError`."""
+def resolve(spec: str, command: str | None = None) -> Implementation:
+    """Import ``MODULE:ATTR`` and pick its adapter, or raise :class:`ImplementationError`.
+
+    A name without a colon is an agent that runs as a child process over the wire protocol:
+    ``wire`` with ``command`` (``--agent-cmd``), or a registered one (``js-reference``).
+    """
+    if command is not None or (":" not in spec and spec in _wire_names()):
+        return _wire(spec, command)
     module_name, colon, attr = spec.partition(":")
     if not colon or not module_name or not attr:
         raise ImplementationError(
-            f"--agent-impl expects MODULE:ATTR, e.g. --agent-impl=mypkg.agents:Agent; got {spec!r}"
+            f"--agent-impl expects MODULE:ATTR, e.g. --agent-impl=mypkg.agents:Agent, or the name of an agent run as "
+            f"a child process over the wire protocol ({', '.join(_wire_names()[1:])}; or --agent-cmd=COMMAND); "
+            f"got {spec!r}"
         )
     module = _import(module_name, spec)
     target: Any = module
@@ -57,6 +68,35 @@ def resolve(spec: str) -> Implementation:
             raise ImplementationError(_missing(module, module_name, attr, spec))
         target = getattr(target, part)
     return Implementation(spec, target, adapter_for(target, spec))
+
+
+def _wire_names() -> list[str]:
+    from .adapters.wire import REGISTERED
+
+    return ["wire", *REGISTERED]
+
+
+def _wire(spec: str, command: str | None) -> Implementation:
+    """An agent in a child process: ``--agent-cmd=COMMAND`` (alone or with ``--agent-impl=wire``),
+    or a registered name. Starting it reads its hello: a failure is the usage error."""
+    from ._child import ChildFailed
+    from .adapters.wire import WireAdapter
+
+    try:
+        if command is not None:
+            if spec not in ("wire", ""):
+                raise ImplementationError(
+                    f"--agent-cmd runs an agent over the wire protocol; it goes alone (or with --agent-impl=wire), "
+                    f"not with --agent-impl={spec}")
+            argv = shlex.split(command)
+            if not argv:
+                raise ImplementationError("--agent-cmd is empty: give the command that starts the agent")
+            return Implementation("wire", None, WireAdapter(argv), options=(f"--agent-cmd={shlex.quote(command)}",))
+        if spec == "wire":
+            raise ImplementationError("--agent-impl=wire needs --agent-cmd=COMMAND: the command that starts the agent")
+        return Implementation(spec, None, WireAdapter.registered(spec))
+    except ChildFailed as exc:
+        raise ImplementationError(f"--agent-impl={spec}: {exc}") from exc
 
 
 def adapter_for(target: Any, spec: str = "") -> Adapter:

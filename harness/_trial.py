@@ -267,6 +267,9 @@ class Trial:
         if self._loop is not None:
             self._loop.close()
         self._stack.close()
+        release = getattr(self.adapter, "release", None)
+        if callable(release):  # an adapter holding something per test (the wire adapter: a child process)
+            release()
 
     # -- judging ------------------------------------------------------------------------------
     def check(self, obs: Observed, *, why: str = "", **expected: Any) -> None:
@@ -382,7 +385,8 @@ class Trial:
 
     def rerun_command(self) -> str:
         """The command that re-runs exactly this case, from the directory pytest was run in."""
-        return f"pytest --agent-impl={self.impl.spec} --pyargs '{case_id(self.node)}'"
+        options = "".join(f" {o}" for o in self.impl.options)
+        return f"pytest --agent-impl={self.impl.spec}{options} --pyargs '{case_id(self.node)}'"
 
     def _hints(self, obs: Observed, expected: Mapping[str, Any], facts: Mapping[str, Any]) -> list[str]:
         """Say which way a call count is wrong, in terms of the limits at the boundary."""

@@ -61,6 +61,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "MODULE is imported with the current directory on sys.path",
     )
     group.addoption(
+        "--agent-cmd",
+        dest="agent_cmd",
+        metavar="COMMAND",
+        default=None,
+        help="an agent in any language, run as a child process speaking the wire protocol (conformance/WIRE.md), "
+        "e.g. --agent-cmd='node my-agent.mjs'; implies --agent-impl=wire",
+    )
+    group.addoption(
         "--conformance-report",
         dest="conformance_report",
         metavar="PATH",
@@ -166,7 +174,7 @@ def _names_suite(config: pytest.Config, suite: Path | None) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "clause(id, level='', text=''): the conformance clause a test checks")
     config.addinivalue_line("markers", "watchdog(factor): give a slow clause factor times the --agent-timeout bound")
-    from_cli = config.getoption("agent_impl")
+    from_cli = config.getoption("agent_impl") or ("wire" if config.getoption("agent_cmd") else None)
     spec = from_cli or config.getini("agent_impl")
     suite = suite_dir()
     named = _names_suite(config, suite)
@@ -253,7 +261,7 @@ def _resolve(config: pytest.Config, spec: str) -> Implementation:
     if here not in sys.path and os.path.realpath(here) not in map(os.path.realpath, sys.path):
         sys.path.insert(0, here)
     try:
-        return resolve(spec)
+        return resolve(spec, command=option(config, "agent_cmd"))
     except ImplementationError as exc:
         raise pytest.UsageError(str(exc)) from exc
 
@@ -382,21 +390,26 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     (the watchdog guards each call into the agent: see :meth:`agent_limits.harness.Trial.guarded`)."""
     if item.get_closest_marker("clause") is None or IMPL_KEY not in item.config.stash:
         return (yield)
-    from ._guards import AgentExited, AgentHung, exit_blocked, network_blocked
+    from ._guards import AgentBroken, AgentExited, AgentHung, exit_blocked, network_blocked
 
     attempts: list[str] = []
     exits: list[str] = []
+    failure: str | None = None  # failed outside the except clauses, so the report shows it once, unchained
     try:
         with network_blocked(attempts), exit_blocked(exits):
             result = yield
     except AgentHung as hung:
-        pytest.fail(_network_message(attempts) if attempts else str(hung), pytrace=False)
+        failure = _network_message(attempts) if attempts else str(hung)
     except (SystemExit, AgentExited) as exc:
         what = f"sys.exit({exc.code!r})" if isinstance(exc, SystemExit) else exits[-1] if exits else str(exc)
-        pytest.fail(_exit_message(what), pytrace=False)
+        failure = _exit_message(what)
+    except AgentBroken as broken:  # the agent's process broke (wire protocol): its own message says how
+        failure = str(broken)
     except BaseException:
         _fail_if_refused(attempts, exits)  # a refusal the agent turned into its own error
         raise
+    if failure is not None:
+        pytest.fail(failure, pytrace=False)
     _fail_if_refused(attempts, exits)  # a refusal the agent swallowed
     trial = getattr(item, "funcargs", {}).get("trial")
     if trial is not None and trial.snapshot is not None:

@@ -71,6 +71,38 @@ def frozen_timeouts() -> None:
         print(f"{mode:<6}{simulated:>13.0f}{best * 1e3:>10.2f}{simulated / best:>13,.0f}x")
 
 
+def wire_overhead(n: int = 1_000, repeats: int = 3) -> None:
+    """Real time per turn (one model call and one tool execution) of the JavaScript reference agent
+    over the wire protocol, beside the Python reference agent in process, in the same run."""
+    import shutil
+
+    from agent_limits.harness.adapters.wire import WireAdapter
+
+    node = shutil.which("node")
+    if node is None:
+        print("\nwire protocol: skipped (no node on PATH)")
+        return
+    adapter = WireAdapter([node, str(Path(__file__).resolve().parents[1] / "bridges" / "js" / "reference-agent.mjs")])
+
+    def wired() -> float:
+        model = ScriptedModel(Script.endless_tools(cap=n))
+        agent = adapter.build(model, [Tool()], {"max_turns": n})
+        start = time.perf_counter()
+        outcome = asyncio.run(adapter.arun(agent, "go"))
+        elapsed = time.perf_counter() - start
+        adapter.release()
+        assert outcome.stop == "max_turns" and len(model.calls) == n, "benchmark run did not reach its limit"
+        return elapsed
+
+    print(f"\nwire protocol: max_turns={n}, model always asks for a tool (best of {repeats}); a turn is one model "
+          "call and one tool execution")
+    native = best_of(n, "async", repeats) / n
+    remote = min(wired() for _ in range(repeats)) / n
+    print(f"{'python reference, in process (async)':<44}{native * 1e6:>10.1f} us/turn")
+    print(f"{'js reference over the wire (node child)':<44}{remote * 1e6:>10.1f} us/turn")
+    print(f"{'wire overhead':<44}{(remote - native) * 1e6:>10.1f} us/turn")
+
+
 def full_suite() -> None:
     """Real seconds for the whole bundled suite, properties included, at the CI profile: serially,
     then spread over both cores with pytest-xdist (``-n 2``), in one run so the ratio is fair."""
@@ -100,4 +132,5 @@ def full_suite() -> None:
 if __name__ == "__main__":
     long_runs()
     frozen_timeouts()
+    wire_overhead()
     full_suite()

@@ -50,7 +50,7 @@ def test_option_runs_the_bundled_suite_and_reports_by_clause(pytester):
     assert outcomes["passed"] > 100 and "failed" not in outcomes and "errors" not in outcomes
     assert result.ret == 0
     result.stdout.fnmatch_lines([
-        "agent-impl: agent_limits.conformance.reference:ReferenceAgent | adapter: native protocol*limits: max_cost_usd, *, max_turns, timeout_seconds | paths: sync+async",
+        "agent-impl: agent_limits.conformance.reference:ReferenceAgent | adapter: native protocol*limits: max_context_tokens, max_cost_usd, *, max_turns, timeout_seconds | paths: sync+async",
         "*agent conformance by clause*",
         "PASSED   TURNS-1 *MUST*",
         "clauses: * passed, 0 failed, 0 skipped (of *)",
@@ -89,7 +89,8 @@ def test_the_suite_named_without_an_implementation_is_a_usage_error(pytester):
 @pytest.mark.parametrize(
     "spec, message",
     [
-        ("myagents", "*--agent-impl expects MODULE:ATTR, e.g. --agent-impl=mypkg.agents:Agent; got 'myagents'*"),
+        ("myagents", "*--agent-impl expects MODULE:ATTR, e.g. --agent-impl=mypkg.agents:Agent, or the name of an agent "
+                     "run as a child process over the wire protocol (js-reference; or --agent-cmd=COMMAND); got 'myagents'*"),
         ("nosuchpkg.agents:Agent",
          "*--agent-impl=nosuchpkg.agents:Agent: cannot import module 'nosuchpkg.agents': "
          "ModuleNotFoundError: No module named 'nosuchpkg'*"),
