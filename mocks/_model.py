@@ -18,6 +18,7 @@ __all__ = ["CallRecord", "ScriptExhausted", "ScriptedModel"]
 
 # Which limit to blame first when a runaway agent exhausts the script.
 _real_perf_counter = time.perf_counter  # captured before any freeze: per-turn cost is real time
+_process_time = time.process_time  # CPU time of the whole process (no freeze touches it)
 _SUSPECTS = ("max_turns", "max_token_budget", "max_output_tokens", "max_cost_usd", "timeout_seconds")
 
 
@@ -39,7 +40,8 @@ class CallRecord:
 
     ``reply`` is the turn the agent received, or None while the call is in flight, when it
     was cancelled (a pre-emptive timeout), or when it raised. Usage counts only once replied.
-    ``wall_started`` is real time (perf counter), for per-turn cost reports only.
+    ``wall_started`` is real time (perf counter) and ``cpu_started`` the process's CPU time, both
+    read as the call started, for per-turn cost (LONG-2) only.
     ``messages`` is what the agent sent (a shallow copy of its list, taken as the call
     started) when the model records messages, else None.
     """
@@ -52,6 +54,7 @@ class CallRecord:
     ended_at: float | None = None
     reply: Turn | None = None
     wall_started: float = 0.0
+    cpu_started: float = 0.0
     messages: tuple[Any, ...] | None = None
 
     @property
@@ -153,7 +156,7 @@ class ScriptedModel:
             raise self.exhausted
         started = self.clock.now() if self.clock is not None else None
         record = CallRecord(index, self.script.turn(index), len(messages), len(tools or ()), started,
-                            wall_started=_real_perf_counter(),
+                            wall_started=_real_perf_counter(), cpu_started=_process_time(),
                             messages=tuple(messages) if self.record_messages else None)
         self.calls.append(record)
         return record

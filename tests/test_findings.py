@@ -198,15 +198,19 @@ def test_the_committed_evidence_is_what_make_matrix_writes_from_the_committed_ma
 
 
 def test_matrix_json_keeps_nothing_that_differs_from_run_to_run():
-    """The exit code, the output tail and measured times (LONG-1's per-turn cost) stay out of
-    matrix.json; the information that is a function of the code (e.g. the timeout behaviour seen) stays."""
+    """The exit code, the output tail and measured times (LONG-2's cost of a turn, in its notes and
+    in its failure message) stay out of matrix.json; the information that is a function of the code
+    (e.g. the timeout behaviour seen) stays."""
+    from agent_limits.conformance.suite.test_long_runs import MEASURED
     from agent_limits.harness.matrix import reproducible
 
+    measured = f"median cost of a turn 5.10 ms over turns 1-100 and 68.2 ms over turns 900-999{MEASURED}x13.4"
+    failure = f"[LONG-2] (SHOULD) ...\n  measured: {measured}\n  expected: ...\n  re-run: pytest ..."
     result = {"exit": 0, "output_tail": "...", "installed": True,
-              "clauses": {"LONG-1": {"status": "passed", "info": ["sync: per-turn cost: 61 us over turns 1-100, "
-                                                                  "62 us over turns 900-1000"]},
+              "clauses": {"LONG-2": {"status": "failed", "info": [f"sync: {measured}"], "first_failure": failure},
                           "TIMEOUT-1": {"status": "passed", "info": ["sync: timeout behaviour seen: cooperative"]}}}
     kept = reproducible(result)
     assert set(kept) == {"installed", "clauses"}
-    assert kept["clauses"]["LONG-1"]["info"] == []
+    assert kept["clauses"]["LONG-2"]["info"] == []
+    assert kept["clauses"]["LONG-2"]["first_failure"] == "[LONG-2] (SHOULD) ...\n  expected: ...\n  re-run: pytest ..."
     assert kept["clauses"]["TIMEOUT-1"]["info"] == ["sync: timeout behaviour seen: cooperative"]

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import datetime, timedelta
+
+import freezegun.api
+import pytest
+from freezegun import freeze_time
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -92,3 +97,59 @@ def test_frozen_clock_per_hypothesis_example(latencies):
         for _ in latencies:
             model.complete([])
         assert clock.now() - start >= sum(latencies) - 1e-6 * len(latencies)
+
+
+@pytest.mark.parametrize("step", [7200.0, -7200.0, 0.25])
+def test_a_wall_step_moves_time_and_datetime_but_no_monotonic_clock(step):
+    with frozen_clock() as clock:
+        clock.advance(10.0)
+        wall, now, mono, mono_ns, perf, perf_ns = (time.time(), datetime.now(), time.monotonic(),
+                                                   time.monotonic_ns(), time.perf_counter(), time.perf_counter_ns())
+        clock.step_wall(step)
+        assert time.time() - wall == step and clock.wall() - wall == step
+        assert datetime.now() - now == timedelta(seconds=step)
+        assert (time.monotonic(), time.monotonic_ns(), time.perf_counter(), time.perf_counter_ns()) == (
+            mono, mono_ns, perf, perf_ns) and clock.now() == mono
+        clock.advance(5.0)  # time passing moves both clocks again, the step kept
+        assert time.monotonic() - mono == 5.0 and time.time() - wall == step + 5.0
+
+
+def test_asyncio_loops_keep_monotonic_time_across_wall_steps():
+    with frozen_clock() as clock:
+
+        async def timed(back: float) -> tuple[float, float]:
+            loop = asyncio.get_running_loop()
+            start = loop.time()
+            clock.step_wall(back)  # an NTP correction while a timer is pending
+            try:
+                async with asyncio.timeout(100):
+                    await asyncio.sleep(3600)
+            except TimeoutError:
+                pass
+            return loop.time() - start, time.monotonic() - loop.time()
+
+        loop = clock.new_event_loop()
+        try:
+            assert loop.run_until_complete(timed(-7200.0)) == (100.0, 0.0)
+            assert loop.run_until_complete(timed(+7200.0)) == (100.0, 0.0)
+        finally:
+            loop.close()
+        model = ScriptedModel(Script([Turn.answer(latency=50.0)]), clock=clock)
+
+        async def plain() -> float:  # a plain loop: the mock schedules the reply on the loop clock
+            start = asyncio.get_running_loop().time()
+            clock.step_wall(-7200.0)
+            await model.acomplete([])
+            return asyncio.get_running_loop().time() - start
+
+        assert asyncio.run(plain()) == 50.0
+
+
+def test_another_freeze_inside_keeps_freezeguns_own_clocks_and_the_hooks_are_restored():
+    original = freezegun.api._get_fake_monotonic
+    with frozen_clock() as clock:
+        clock.step_wall(-7200.0)
+        with freeze_time("2001-01-01"):  # an agent's own freeze: freezegun's coupled clocks, as always
+            assert time.monotonic() == time.time() == 978307200.0
+        assert time.time() == clock.wall() and time.monotonic() == clock.now() == clock.wall() + 7200.0
+    assert freezegun.api._get_fake_monotonic is original

@@ -1,4 +1,4 @@
-"""Timeout bugs: where the clock starts, whether it restarts, and how the breach is reported."""
+"""Timeout bugs: which clock the deadline reads, where it starts, whether it restarts, how it is reported."""
 
 from __future__ import annotations
 
@@ -41,3 +41,18 @@ class TimeoutAsGenericError(ReferenceAgent):
         if stop_reason == "timeout":
             raise RuntimeError("agent run failed")
         return super()._finish(run, stop_reason)
+
+
+@mutant("TIMEOUT-3", bug="the deadline is computed from time.time(): a wall-clock step fires it early or postpones it")
+class DeadlineOnWallClock(ReferenceAgent):
+    def _start(self, prompt: str) -> _Run:
+        run = super()._start(prompt)
+        if self.timeout_seconds is not None:
+            run.deadline = time.time() + self.timeout_seconds
+        return run
+
+    def _remaining(self, run: _Run) -> float | None:
+        return None if run.deadline is None else max(0.0, run.deadline - time.time())
+
+    def _timed_out(self, run: _Run) -> bool:
+        return run.deadline is not None and time.time() >= run.deadline
