@@ -214,3 +214,10 @@ def test_matrix_json_keeps_nothing_that_differs_from_run_to_run():
     assert kept["clauses"]["LONG-2"]["info"] == []
     assert kept["clauses"]["LONG-2"]["first_failure"] == "[LONG-2] (SHOULD) ...\n  expected: ...\n  re-run: pytest ..."
     assert kept["clauses"]["TIMEOUT-1"]["info"] == ["sync: timeout behaviour seen: cooperative"]
+
+
+def test_drift_names_what_a_run_did_not_reproduce_beyond_the_statuses():
+    committed = {"a": {"version": "1", "clauses": {"X-1": {"status": "failed", "symptoms": ["calls:over"]}}}}
+    fresh = {"a": {"version": "2", "clauses": {"X-1": {"status": "failed", "symptoms": ["calls:under"]}}}}
+    assert matrix.drift(committed, committed) == []
+    assert matrix.drift(committed, fresh) == ['/a/clauses/X-1/symptoms: committed ["calls:over"], now ["calls:under"]']
