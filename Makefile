@@ -21,13 +21,20 @@ $(FW): $(STAMP)
 	$(PY) -m pip install --quiet -e ".[dev,frameworks]"
 	touch $(FW)
 
+# The Cognipeer agent-sdk the cognipeer driver runs (pinned in bridges/cognipeer/package-lock.json;
+# npm ci writes the stamp). A failure (no npm, no registry) is not fatal: tests/test_cognipeer.py
+# then skips, saying the SDK is not installed.
+COG    := bridges/cognipeer/node_modules/.package-lock.json
+$(COG): bridges/cognipeer/package-lock.json
+	-cd bridges/cognipeer && npm ci --no-audit --no-fund
+
 ## The bundled conformance suite against AGENT (default: the reference agent).
 conformance: $(STAMP)
 	$(PY) -m pytest -q --agent-impl=$(AGENT) conformance/suite
 
 ## Everything the project checks: types (make typecheck), unit, plugin, mutant and adapter tests, then the matrix
 ## against every framework, which must equal the committed docs/matrix.json.
-test: $(FW)
+test: $(FW) $(COG)
 	$(MAKE) typecheck
 	$(PY) -m pytest -q -n 2 --dist loadgroup tests
 	$(PY) -m agent_limits.harness.matrix --out $$(mktemp -d) --check docs --expectations docs/expectations --findings docs/findings

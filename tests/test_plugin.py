@@ -90,7 +90,8 @@ def test_the_suite_named_without_an_implementation_is_a_usage_error(pytester):
     "spec, message",
     [
         ("myagents", "*--agent-impl expects MODULE:ATTR, e.g. --agent-impl=mypkg.agents:Agent, or the name of an agent "
-                     "run as a child process over the wire protocol (js-reference; or --agent-cmd=COMMAND); got 'myagents'*"),
+                     "run as a child process over the wire protocol (js-reference, cognipeer; or "
+                     "--agent-cmd=COMMAND); got 'myagents'*"),
         ("nosuchpkg.agents:Agent",
          "*--agent-impl=nosuchpkg.agents:Agent: cannot import module 'nosuchpkg.agents': "
          "ModuleNotFoundError: No module named 'nosuchpkg'*"),

@@ -65,6 +65,8 @@ class Registered:
     needs: str
     install: str
     file: Path | None = None
+    #: What to do when ``file`` is missing (default: run from a clone).
+    missing: str = ""
 
 
 #: Agents ``--agent-impl`` takes by name (no colon), besides ``wire`` with ``--agent-cmd``.
@@ -73,6 +75,14 @@ REGISTERED: dict[str, Registered] = {
         ("node", str(ROOT / "bridges" / "js" / "reference-agent.mjs")), needs="node",
         install="Node.js 18 or later (the `node` command): e.g. `apt-get install nodejs`, or see https://nodejs.org",
         file=ROOT / "bridges" / "js" / "reference-agent.mjs",
+    ),
+    # The Cognipeer agent-sdk (TypeScript), pinned in bridges/cognipeer/package.json: needs
+    # `npm ci` in bridges/cognipeer first (file is then the installed SDK's package.json).
+    "cognipeer": Registered(
+        ("node", str(ROOT / "bridges" / "cognipeer" / "driver.mjs")), needs="node",
+        install="Node.js 18 or later (the `node` command), then `npm ci` in bridges/cognipeer",
+        file=ROOT / "bridges" / "cognipeer" / "node_modules" / "@cognipeer" / "agent-sdk" / "package.json",
+        missing="the pinned SDK is not installed: run `npm ci` in bridges/cognipeer (needs npm and the npm registry)",
     ),
 }
 
@@ -723,6 +733,8 @@ class WireAdapter(Adapter):
             raise ChildFailed(f"{name} runs `{' '.join(known.command)}`, but `{known.needs}` is not on PATH. "
                               f"Install {known.install}.")
         if known.file is not None and not known.file.is_file():
+            if known.missing:
+                raise ChildFailed(f"{name} needs {known.file}: {known.missing}")
             raise ChildFailed(f"{name} needs {known.file}, which ships with the source tree, not the wheel: run from "
                               "a clone of the project, or start it yourself with --agent-cmd")
         return cls(known.command, label=name)
