@@ -22,3 +22,16 @@ await Promise.all([a.invoke({ messages: [{ role: "user", content: "alpha tok tok
 show("texts counted by alpha/bravo", [seen.alpha.length, seen.bravo.length]);
 show("alpha's counter saw bravo", seen.alpha.filter((t) => t.includes("bravo")).length);
 show("bravo's counter saw alpha", seen.bravo.filter((t) => t.includes("alpha")).length);
+
+// Under a small maxContextTokens the smart agent summarizes by calling the same model with its own
+// prompt ("Summarize the conversation into strict JSON..."): a scripted turn spent on a request the
+// user never made, and the tool exchange of call 1 is gone from the next request.
+const plain = scriptedModel([["lookup"], ["lookup"], ["lookup"], "done", "extra"]);
+const log = [];
+const logged = { ...plain, bindTools() { return this; },
+  async invoke(messages) { const last = messages[messages.length - 1]; log.push(`${messages.length} msgs, last ${last.role}: ${String(last.content).slice(0, 48)}`); return plain.invoke(messages); } };
+const small = sdk.createSmartAgent({ model: logged, tools: [countingTool().tool], tokenCounter: (t) => String(t).split(/\s+/).length,
+  limits: { maxContextTokens: 40, maxToolCalls: 100 } });
+const answer = await small.invoke({ messages: [{ role: "user", content: "Go." }] });
+show("maxContextTokens: 40, calls", log);
+show("answer", answer.content);
