@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from ._base import Mutant
 
@@ -16,18 +17,19 @@ __all__ = ["ROOT", "survived", "verdicts"]
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def verdicts(spec: str, clauses: Iterable[str] = ()) -> dict[str, dict]:
+def verdicts(spec: str, clauses: Iterable[str] = (), env: Mapping[str, str] | None = None) -> dict[str, dict]:
     """Per-clause verdicts of the bundled suite against ``spec`` (only ``clauses``, if given).
 
     Runs in a fresh interpreter, so no mutant's state (class attributes, imports) leaks into
-    the next one.
+    the next one. ``env``: extra environment variables for that interpreter.
     """
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "verdicts.json"
         command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--agent-impl={spec}",
                    f"--conformance-report={report}", *(f"--clause={c}" for c in sorted(clauses)),
                    str(ROOT / "conformance" / "suite")]
-        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600,
+                              env={**os.environ, **(env or {})})
         if not report.exists():
             raise RuntimeError(f"no verdicts from {' '.join(command)}:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
         return json.loads(report.read_text())["clauses"]

@@ -1,0 +1,10 @@
+"""The must-pass catalogue: correct variants of an agent that every clause they support must pass.
+
+Each module registers its variants with :func:`~tests.mustpass._base.variant`; import it here.
+"""
+
+from __future__ import annotations
+
+from ._base import CATALOGUE, Variant
+
+__all__ = ["CATALOGUE", "Variant"]
