@@ -7,6 +7,8 @@ The oracle replays the script under SPEC.md's semantics:
 - the tool calls of a reply run in order; a call naming an unknown tool is answered with an
   error and not executed; a call past max_tool_calls is refused (answered, not executed), and
   a refusal stops the invocation with ``max_tool_calls`` once the reply's calls are answered;
+  a call naming an unknown tool once the cap is spent may be either (``unknown_past_cap``:
+  both answers conform, :func:`expect_runs` gives both expectations);
 - no model call or tool execution starts at or after the deadline (``timeout_seconds``), with
   time passing by each turn's scripted latency and ``tool_latency`` per execution.
 Where two limits stop the agent at the same moment, either stop kind is accepted.
@@ -16,17 +18,23 @@ an expectation holds with a ceiling only when no request comes near it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any, Callable, Collection, Mapping
 
 from agent_limits.mocks import Script, Usage
 
 from ._limits import COMPLETED, ERROR
 
-__all__ = ["EXHAUSTED", "Expectation", "Tally", "expect_run", "spent_limits"]
+__all__ = ["EXHAUSTED", "UNKNOWN_PAST_CAP", "Expectation", "Tally", "expect_run", "expect_runs", "spent_limits"]
 
 #: The script ran out before any stop: the test's script was too short (a test bug).
 EXHAUSTED = "script-exhausted"
+#: How a call naming an unknown tool is answered once max_tool_calls executions happened: as
+#: unknown (the reference: existence is checked first, the invocation goes on) or refused as
+#: over the cap (the cap is checked first: the invocation stops after the reply). SPEC accepts
+#: both; neither executes anything.
+UNKNOWN_PAST_CAP = ("unknown", "refused")
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,8 @@ class Expectation:
     usage: Usage
     text: str | None
     refused: int = 0
+    #: Executions per tool name (the tools of a reply are admitted in order, so which ran is fixed).
+    by_tool: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def stop(self) -> str:
@@ -80,19 +90,24 @@ def expect_run(
     tool_latency: float = 0.0,
     known_tools: Collection[str] | None = None,
     model_name: str = "scripted-model",
+    unknown_past_cap: str = "unknown",
 ) -> Expectation:
     """The expected invocation when the model's next call is answered by ``script.turn(start)``.
 
     ``limits`` may carry ``cost_estimator(model, input, output, cached) -> usd`` beside
     ``max_cost_usd``. ``known_tools`` (default: every name) are the tools that exist.
+    ``unknown_past_cap`` (one of :data:`UNKNOWN_PAST_CAP`): how a call naming an unknown tool is
+    answered once the cap is spent; :func:`expect_runs` gives every acceptable expectation.
     """
+    if unknown_past_cap not in UNKNOWN_PAST_CAP:
+        raise ValueError(f"unknown_past_cap must be one of {UNKNOWN_PAST_CAP}, got {unknown_past_cap!r}")
     estimator: Callable[..., float] | None = limits.get("cost_estimator")
     cap = limits.get("max_tool_calls")
     deadline = limits.get("timeout_seconds")
-    t, text, refused = Tally(), None, 0
+    t, text, refused, by_tool = Tally(), None, 0, Counter[str]()
 
     def done(stops: frozenset[str]) -> Expectation:
-        return Expectation(t.calls, t.executions, stops, t.usage, text, refused)
+        return Expectation(t.calls, t.executions, stops, t.usage, text, refused, dict(by_tool))
 
     while True:
         hit = spent_limits(limits, t)
@@ -118,14 +133,28 @@ def expect_run(
         for call in turn.tool_calls:
             late = deadline is not None and t.elapsed >= deadline
             timed_out |= late
-            if known_tools is not None and call.name not in known_tools:
-                continue
             over = cap is not None and t.executions >= cap
+            if known_tools is not None and call.name not in known_tools and not (
+                    over and unknown_past_cap == "refused"):
+                continue
             if over:  # refused by the cap (maybe by the deadline too: either stop is accepted)
                 capped = True
                 refused += 1
             elif not late:
                 t.executions += 1
+                by_tool[call.name] += 1
                 t.elapsed += tool_latency
         if capped or timed_out:
             return done(spent_limits(limits, t) | ({"max_tool_calls"} if capped else set()))
+
+
+def expect_runs(script: Script, limits: Mapping[str, Any], start: int = 0, **options: Any) -> tuple[Expectation, ...]:
+    """Every expectation a conforming agent may meet (distinct ones, the reference's first): they
+    differ only where a call naming an unknown tool comes once the cap is spent (refused as over
+    the cap, or answered as unknown); the executions are the same either way."""
+    found: list[Expectation] = []
+    for reading in UNKNOWN_PAST_CAP:
+        exp = expect_run(script, limits, start, unknown_past_cap=reading, **options)
+        if exp not in found:
+            found.append(exp)
+    return tuple(found)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agent_limits.harness import expect_run
+from agent_limits.harness.oracle import expect_runs
 from agent_limits.mocks import Script, Turn, Usage
 
 
@@ -40,3 +41,23 @@ def test_start_offset_continues_the_script():
 def test_a_too_short_script_is_reported_as_exhausted():
     exp = expect_run(Script([Turn.tools()]), {"max_turns": 5})
     assert exp.stops == {"script-exhausted"}
+
+
+def test_an_unknown_call_once_the_cap_is_spent_may_be_refused_or_answered_as_unknown():
+    """SPEC accepts both answers; the execution count is the same, only when the stop comes differs."""
+    script = Script([Turn.tools("lookup", "no_such_tool"), Turn.tools("lookup"), Turn.answer("done")])
+    unknown, refused = expect_runs(script, {"max_tool_calls": 1}, known_tools={"lookup"})
+    assert (unknown.calls, unknown.executions, unknown.stops) == (2, 1, {"max_tool_calls"})
+    assert (refused.calls, refused.executions, refused.stops) == (1, 1, {"max_tool_calls"})
+    assert expect_run(script, {"max_tool_calls": 1}, known_tools={"lookup"}) == unknown  # the reference's reading
+
+
+def test_an_unknown_call_before_the_cap_is_spent_has_one_reading():
+    script = Script([Turn.tools("no_such_tool", "lookup"), Turn.tools("lookup"), Turn.answer("done")])
+    assert len(expect_runs(script, {"max_tool_calls": 2}, known_tools={"lookup"})) == 1
+
+
+def test_executions_are_counted_per_tool_in_the_order_the_cap_admits_them():
+    script = Script([Turn.tools("search", "search", "lookup"), Turn.answer("done")])
+    exp = expect_run(script, {"max_tool_calls": 2}, known_tools={"lookup", "search"})
+    assert (exp.executions, exp.by_tool, exp.stops) == (2, {"search": 2}, {"max_tool_calls"})
