@@ -20,9 +20,16 @@ from agent_limits.mocks import ScriptedModel, Tool, ToolCall, Usage
 from ._limits import COMPLETED, ERROR, LIMIT_KINDS
 from .adapter import Adapter, Message, Outcome
 
-__all__ = ["NATIVE_STOP_REASONS", "NativeAdapter"]
+__all__ = ["NATIVE_STOP_REASONS", "NATIVE_VALUES", "NativeAdapter", "native_stop"]
 
-#: Native ``stop_reason`` values and the canonical stop kind each one means.
+#: The native ``stop_reason`` values, as SPEC.md's native protocol lists them.
+NATIVE_VALUES: tuple[str, ...] = ("end_turn", "max_turns", "max_token_budget", "max_output_tokens",
+                                  "max_tool_calls", "max_cost_usd", "timeout", "max_context_tokens")
+
+#: Every accepted ``stop_reason`` and the canonical stop kind it means: the native values, and the
+#: stop kinds' own names where they differ (``completed`` for ``end_turn``, ``timeout_seconds`` for
+#: ``timeout``). An agent written from the docs may reasonably use either; accepting both costs
+#: nothing and keeps a spelling from being judged as a limit failure.
 NATIVE_STOP_REASONS: dict[str, str] = {
     "end_turn": COMPLETED,
     "max_turns": "max_turns",
@@ -32,7 +39,24 @@ NATIVE_STOP_REASONS: dict[str, str] = {
     "max_cost_usd": "max_cost_usd",
     "timeout": "timeout_seconds",
     "max_context_tokens": "max_context_tokens",
+    COMPLETED: COMPLETED,
+    "timeout_seconds": "timeout_seconds",
 }
+
+
+def native_stop(reason: Any) -> str:
+    """The canonical stop kind ``reason`` means; for anything else, a readable ``unrecognised ...``
+    kind that names the accepted values (the part after ``; `` is the explanation, which failure
+    messages print in full below their table)."""
+    if isinstance(reason, str) and reason in NATIVE_STOP_REASONS:
+        return NATIVE_STOP_REASONS[reason]
+    hint = f"stop_reason must be one of {', '.join(map(repr, NATIVE_VALUES))} (or the stop kind's own name: " \
+           f"'completed' for 'end_turn', 'timeout_seconds' for 'timeout')"
+    if isinstance(reason, str) and reason.strip().lower() in NATIVE_STOP_REASONS:
+        hint = f"did you mean {reason.strip().lower()!r}? " + hint
+    elif reason == ERROR:
+        hint += "; an agent that gives up raises instead of returning"
+    return f"unrecognised stop_reason {reason!r}; {hint}"
 
 
 def supported_limits(agent_cls: type) -> frozenset[str]:
@@ -86,11 +110,8 @@ class NativeAdapter(Adapter):
     def outcome(self, result: Any) -> Outcome:
         """Translate a native result object into an :class:`Outcome`."""
         reason = getattr(result, "stop_reason", None)
-        stop = NATIVE_STOP_REASONS.get(reason, f"unrecognised stop_reason {reason!r}") if isinstance(reason, str) else (
-            f"unrecognised stop_reason {reason!r}"
-        )
         return Outcome(
-            stop,
+            native_stop(reason),
             signal=reason,
             messages=[to_message(m) for m in getattr(result, "messages", None) or ()],
             text=getattr(result, "text", None),
@@ -127,10 +148,19 @@ def to_message(raw: Any) -> Message:
 
 
 def to_usage(raw: Any) -> Usage | None:
-    """A native usage (``Usage``, mapping or object with input/output tokens) as :class:`Usage`."""
+    """A native usage (``Usage``, mapping or object with input/output tokens) as :class:`Usage`.
+
+    ``cached_input_tokens`` is optional and informational: kept when readable (failure messages
+    show it), dropped when not; the clauses judge input and output tokens only.
+    """
     if raw is None or isinstance(raw, Usage):
         return raw
     try:
-        return Usage(int(_field(raw, "input_tokens", 0)), int(_field(raw, "output_tokens", 0)))
+        counted = int(_field(raw, "input_tokens", 0)), int(_field(raw, "output_tokens", 0))
+        usage = Usage(*counted)
     except (TypeError, ValueError):
         return None
+    try:
+        return Usage(*counted, int(_field(raw, "cached_input_tokens", 0) or 0))
+    except (TypeError, ValueError):
+        return usage

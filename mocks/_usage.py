@@ -43,4 +43,7 @@ class Usage:
         )
 
     def __str__(self) -> str:
-        return f"{self.input_tokens}in+{self.output_tokens}out"
+        """``7in+3out``, or ``7in(+5 cached)+3out`` when some input was cached: in failure
+        messages, so that a bug about cached tokens (counted twice, not passed on) shows."""
+        cached = f"(+{self.cached_input_tokens} cached)" if self.cached_input_tokens else ""
+        return f"{self.input_tokens}in{cached}+{self.output_tokens}out"
