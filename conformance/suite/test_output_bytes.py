@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from agent_limits.conformance import clause
-from agent_limits.mocks import Script
+from agent_limits.mocks import Script, Turn
 
 if TYPE_CHECKING:
     from agent_limits.harness import Message, Observed
@@ -15,6 +15,17 @@ if TYPE_CHECKING:
 #: 2 one-byte, 20 two-byte, 20 three-byte and 5 four-byte characters: 122 bytes.
 OUTPUT = "ab" + "é" * 20 + "€" * 20 + "😀" * 5
 SIZE = len(OUTPUT.encode())
+#: A short output (9 bytes) from a second tool, for the mixed cases: always within their cap.
+SHORT = "ok é😀"
+#: The cap of the mixed cases: the long output is cut, the short one fits.
+MIXED_CAP = 60
+#: Long and short outputs in one batch (long, short, long) and in sequence (one reply each): an
+#: agent that caps only the first result of a reply, or keeps flagging after its first cut, passes
+#: the one-output cases and fails these.
+_MIXED: dict[str, list[Turn]] = {
+    "batch": [Turn.tools("lookup", "search", "lookup")],
+    "sequence": [Turn.tools("lookup"), Turn.tools("search"), Turn.tools("lookup"), Turn.tools("search")],
+}
 
 
 def _stored(obs: Observed) -> Message | None:
@@ -53,3 +64,53 @@ def test_output_within_the_cap_is_stored_unchanged(trial, cap):
         trial.fail(obs, {}, [], f"an output of {SIZE} bytes within max_output_bytes={cap} must be stored unchanged "
                                f"and unflagged; stored {stored.text if stored else None!r} "
                                f"(truncated={stored.truncated if stored else None})")
+
+
+def _mixed(trial, case: str) -> Observed:
+    """The ``case`` script against a long-output tool (``lookup``) and a short-output one (``search``)."""
+    tools = [*trial.tools("lookup", output=OUTPUT), *trial.tools("search", output=SHORT)]
+    return trial.agent(Script([*_MIXED[case], Turn.answer()]), tools, max_output_bytes=MIXED_CAP).invoke()
+
+
+def _results_of(obs: Observed, tool: str) -> list[tuple[str, Message | None]]:
+    """Each call of ``tool`` (by id) with its first result in the transcript, or None."""
+    stored = {}
+    for m in obs.outcome.messages:
+        if m.role == "tool" and m.tool_call_id not in stored:
+            stored[m.tool_call_id] = m
+    return [(c.id, stored.get(c.id)) for rec in obs.calls for c in rec.tool_calls if c.name == tool]
+
+
+@clause("BYTES-1")
+@pytest.mark.parametrize("case", list(_MIXED))
+def test_every_long_output_is_cut_whatever_comes_before_it(trial, case):
+    obs = _mixed(trial, case)
+    trial.check(obs, stop="completed", executions=len(_results_of(obs, "lookup")) + len(_results_of(obs, "search")))
+    problems = []
+    for number, (call, stored) in enumerate(_results_of(obs, "lookup"), 1):
+        if stored is None or stored.text is None:
+            problems.append(f"long output #{number} ({call}): no result text in the transcript")
+        elif len(stored.text.encode()) > MIXED_CAP or "\ufffd" in stored.text or (
+                not stored.truncated and OUTPUT.startswith(stored.text)):
+            problems.append(f"long output #{number} ({call}) stored as {len(stored.text.encode())} bytes "
+                            f"{stored.text!r} (truncated={stored.truncated}): not cut within the cap and flagged")
+    if problems:
+        trial.fail(obs, {}, [], f"{case}: outputs of {SIZE} bytes (lookup) and {len(SHORT.encode())} bytes (search), "
+                               f"max_output_bytes={MIXED_CAP}: every long output is cut, not only the first of a "
+                               "reply or of an invocation; " + "; ".join(problems))
+
+
+@clause("BYTES-2")
+@pytest.mark.parametrize("case", list(_MIXED))
+def test_a_short_output_after_a_cut_one_is_stored_unchanged(trial, case):
+    obs = _mixed(trial, case)
+    problems = [f"short output #{number} ({call}) stored as "
+                f"{stored.text if stored else None!r} (truncated={stored.truncated if stored else None})"
+                for number, (call, stored) in enumerate(_results_of(obs, "search"), 1)
+                if stored is None or stored.text != SHORT or stored.truncated]
+    if not _results_of(obs, "search"):
+        problems.append("the short tool was never called")
+    if problems:
+        trial.fail(obs, {}, [], f"{case}: a {len(SHORT.encode())}-byte output within max_output_bytes={MIXED_CAP} "
+                               f"is stored unchanged and unflagged, also after a {SIZE}-byte output was cut; "
+                               + "; ".join(problems))
