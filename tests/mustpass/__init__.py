@@ -6,5 +6,6 @@ Each module registers its variants with :func:`~tests.mustpass._base.variant`; i
 from __future__ import annotations
 
 from ._base import CATALOGUE, Variant
+from . import freedoms  # noqa: E402,F401  (registers its variants)
 
 __all__ = ["CATALOGUE", "Variant"]
