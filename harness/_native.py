@@ -13,6 +13,7 @@ Supported limits are read from the constructor's signature, or from an explicit
 from __future__ import annotations
 
 import inspect
+from enum import Enum
 from typing import Any, Mapping, Sequence
 
 from agent_limits.mocks import ScriptedModel, Tool, ToolCall, Usage
@@ -138,8 +139,9 @@ def _call_id(call: Any) -> str:
 def to_message(raw: Any) -> Message:
     """A native message (dict or object with role/content/tool_calls/tool_call_id) as a :class:`Message`."""
     content = _field(raw, "content")
+    role = _field(raw, "role", "")
     return Message(
-        role=str(_field(raw, "role", "")),
+        role=str(role.value if isinstance(role, Enum) else role),  # a role enum reads as its value
         text=content if isinstance(content, str) else None,
         tool_calls=tuple(_call_id(c) for c in _field(raw, "tool_calls") or ()),
         tool_call_id=_field(raw, "tool_call_id"),

@@ -130,3 +130,14 @@ def test_stop_kind_spellings_pass_and_a_misspelling_fails_with_the_native_values
         "    stop *timeout_seconds *unrecognised stop_reason 'Timeout'   <-- differs",
         "  stop: unrecognised stop_reason 'Timeout'; did you mean 'timeout'? stop_reason must be one of 'end_turn', *",
     ])
+
+
+def test_a_role_enum_is_read_as_its_value():
+    from enum import Enum
+
+    from agent_limits.harness._native import to_message
+
+    class Role(str, Enum):
+        ASSISTANT = "assistant"
+
+    assert to_message({"role": Role.ASSISTANT, "content": "hi"}).role == "assistant"
