@@ -282,7 +282,12 @@ class ReferenceAgent:
         return not turn.tool_calls
 
     def _admit(self, run: _Run, call: ToolCall) -> bool:
-        """Decide whether ``call`` may run; one that may not is answered here, with the reason."""
+        """Decide whether ``call`` may run; one that may not is answered here, with the reason.
+
+        A call to an unknown tool is answered as unknown even once the cap is spent, and so does
+        not end the invocation; SPEC accepts refusing it as over the cap too (the oracle's
+        ``expect_runs`` gives both expectations). Neither counts as an execution.
+        """
         if call.name not in self.tools:
             self._answer(call, f"error: no tool named {call.name!r}")
         elif self.max_tool_calls is not None and run.executions >= self.max_tool_calls:
