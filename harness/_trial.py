@@ -442,7 +442,7 @@ def _matches(name: str, expected: Any, observed: Any) -> bool:
     if isinstance(expected, (set, frozenset)):
         return observed in expected
     if name == "reported_usage":  # judged on input and output tokens, the two the protocols require;
-        return _counted(expected) == _counted(observed)  # cached tokens are shown, never judged
+        return bool(_counted(expected) == _counted(observed))  # cached tokens are shown, never judged
     return bool(expected == observed)
 
 
