@@ -141,3 +141,19 @@ def test_a_role_enum_is_read_as_its_value():
         ASSISTANT = "assistant"
 
     assert to_message({"role": Role.ASSISTANT, "content": "hi"}).role == "assistant"
+
+
+def test_spec_and_readme_name_exactly_the_stop_reasons_that_are_read():
+    """The native protocol's code block lists every accepted spelling, and no other."""
+    import re
+    from pathlib import Path
+
+    from agent_limits.harness._native import NATIVE_STOP_REASONS
+
+    root = Path(__file__).resolve().parents[1]
+    for doc in (root / "conformance" / "SPEC.md", root / "README.md"):
+        lines = doc.read_text(encoding="utf-8").splitlines()
+        first = next(i for i, line in enumerate(lines) if "stop_reason" in line and '"end_turn"' in line)
+        last = next(i for i in range(first, len(lines)) if "result.messages" in lines[i])
+        listing = "\n".join(lines[first:last])
+        assert set(re.findall(r'"(\w+)"', listing)) == set(NATIVE_STOP_REASONS), doc.name
