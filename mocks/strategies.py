@@ -24,7 +24,8 @@ only a ceiling that never binds. Profiles: ``settings.load_profile("agent-limits
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+import zlib
+from typing import Any, Mapping, Sequence
 
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
@@ -35,8 +36,11 @@ from ._usage import Usage
 __all__ = [
     "COUNTING_LIMITS",
     "PRICE_STEP",
+    "TOOL_NAMES",
+    "SizedOutputs",
     "invalid_limit_values",
     "limits",
+    "outputs",
     "price",
     "scripts",
     "segments",
@@ -50,6 +54,12 @@ COUNTING_LIMITS = ("max_turns", "max_token_budget", "max_output_tokens", "max_to
                    "max_parallel_tools", "max_output_bytes", "max_context_tokens")
 #: The unit of every drawn cost: 1/1024 of a dollar, exact in binary floating point.
 PRICE_STEP = 1 / 1024
+#: Two real tools for scripts that mix them (``scripts(tools=TOOL_NAMES)``): caps count every
+#: tool together, and an agent that keeps one counter per name shows only when names mix.
+TOOL_NAMES = (DEFAULT_TOOL, "search")
+#: What a drawn output is made of: 1-, 2-, 3- and 4-byte characters (10 bytes per repeat), so a
+#: cut at any byte count may fall inside a character.
+_OUTPUT_CHARS = "aé€😀"
 
 #: No "explain" phase: it traces every line the agent runs, which inside a real framework turns
 #: a few seconds of shrinking into many minutes, for a report the failure message already gives.
@@ -100,19 +110,52 @@ def turns(
 
 
 @st.composite
-def segments(draw: Any, max_tools: int = 8, timed: bool = False) -> list[Turn]:
+def segments(draw: Any, max_tools: int = 8, timed: bool = False, tools: Sequence[str] = (DEFAULT_TOOL,)) -> list[Turn]:
     """0..max_tools tool replies, then a final answer: what one invocation's model may say."""
-    body = draw(st.lists(turns(timed=timed), max_size=max_tools))
+    body = draw(st.lists(turns(tools, timed=timed), max_size=max_tools))
     return [*body, draw(turns(final=True, timed=timed))]
 
 
 @st.composite
-def scripts(draw: Any, max_tools: int = 12, timed: bool = False) -> Script:
-    """A script that either ends in a final answer or asks for tools forever (capped at 200)."""
+def scripts(draw: Any, max_tools: int = 12, timed: bool = False, tools: Sequence[str] = (DEFAULT_TOOL,)) -> Script:
+    """A script that either ends in a final answer or asks for tools forever (capped at 200).
+
+    ``tools``: the names each call draws from (e.g. :data:`TOOL_NAMES`, for an agent given a
+    tool of each name)."""
     if draw(st.booleans()):
-        return Script(draw(segments(max_tools, timed)))
-    body = draw(st.lists(turns(timed=timed), max_size=max_tools))
-    return Script(body, then=draw(turns(timed=timed)), cap=len(body) + 200)
+        return Script(draw(segments(max_tools, timed, tools)))
+    body = draw(st.lists(turns(tools, timed=timed), max_size=max_tools))
+    return Script(body, then=draw(turns(tools, timed=timed)), cap=len(body) + 200)
+
+
+class SizedOutputs:
+    """A tool function (``Tool(fn=...)``) whose output size is drawn per call: each call's
+    arguments pick one of ``sizes`` (in characters of 1 to 4 bytes), the same one every time, so
+    long and short outputs mix within a reply and across replies, and a rerun repeats them."""
+
+    def __init__(self, sizes: Sequence[int]) -> None:
+        if not sizes:
+            raise ValueError("SizedOutputs needs at least one size")
+        self.sizes = tuple(sizes)
+
+    def size_of(self, arguments: Mapping[str, Any]) -> int:
+        """The output size (characters) for a call with ``arguments``."""
+        key = repr(sorted(arguments.items())).encode()
+        return self.sizes[zlib.crc32(key) % len(self.sizes)]
+
+    def __call__(self, **arguments: Any) -> str:
+        n = self.size_of(arguments)
+        return (_OUTPUT_CHARS * (n // len(_OUTPUT_CHARS) + 1))[:n]
+
+    def __repr__(self) -> str:
+        return f"SizedOutputs({list(self.sizes)})"
+
+
+@st.composite
+def outputs(draw: Any, max_chars: int = 80) -> SizedOutputs:
+    """Output sizes per call, 1..``max_chars`` characters (up to 4 bytes each): with a drawn
+    ``max_output_bytes`` (1..200), some outputs of a script are cut and others are not."""
+    return SizedOutputs(draw(st.lists(st.integers(1, max_chars), min_size=1, max_size=5)))
 
 
 _VALID: dict[str, st.SearchStrategy[Any]] = {

@@ -7,6 +7,7 @@ bounded (profile ``agent-limits-ci``), so a CI run is reproducible.
 from __future__ import annotations
 
 import os
+from collections import Counter
 
 import pytest
 from hypothesis import assume, given, settings
@@ -14,10 +15,12 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from agent_limits.conformance import clause
-from agent_limits.harness import Observed, transcript_problems
-from agent_limits.harness.oracle import EXHAUSTED
+from agent_limits.harness import Message, Observed, transcript_problems
+from agent_limits.harness.oracle import EXHAUSTED, Expectation
 from agent_limits.mocks import Script
-from agent_limits.mocks.strategies import invalid_limit_values, limits, price, scripts, segments, words
+from agent_limits.mocks.strategies import (
+    TOOL_NAMES, invalid_limit_values, limits, outputs, price, scripts, segments, words,
+)
 
 PROFILE = settings.get_profile("agent-limits-ci" if os.environ.get("CI") else "agent-limits-dev")
 #: The limits these properties draw; parallel and output-byte caps never change the counts, nor
@@ -45,15 +48,65 @@ def test_any_script_and_any_valid_limits_match_the_oracle(trial, focus, data):
         trial.require(focus)
     kinds = supported(trial) if focus == "mixed" else [focus]
     timed = "timeout_seconds" in kinds and data.draw(st.booleans(), label="timed")
-    script = data.draw(scripts(timed=timed), label="script")
+    script = data.draw(scripts(timed=timed, tools=TOOL_NAMES), label="script")
     chosen = data.draw(limits([k for k in kinds if timed or k != "timeout_seconds"] or kinds, script, at_most=3),
                        label="limits")
-    subject = trial.agent(script, record_messages="max_context_tokens" in chosen, **chosen)
+    if timed or "timeout_seconds" in chosen:
+        trial.freeze()  # before the tools are made, so that they log times on the frozen clock
+    tools = trial.tools(*TOOL_NAMES)
+    sized = data.draw(outputs(), label="outputs")
+    for tool in tools:
+        tool.fn = sized
+    subject = trial.agent(script, tools, record_messages="max_context_tokens" in chosen, **chosen)
     assume(EXHAUSTED not in Observed(subject, 1, 0, None, [], []).expectation().stops)
     obs = subject.invoke()
-    trial.check_oracle(obs, why="the number of model calls, tool executions and the stop follow from script and limits")
+    exp = trial.check_oracle(obs, why="the number of model calls, tool executions and the stop follow from script "
+                                      "and limits")
     trial.check_transcript(obs)
     check_requests_fit(trial, obs)
+    check_tools_and_outputs(trial, obs, exp)
+
+
+def check_tools_and_outputs(trial, obs: Observed, exp: Expectation) -> None:
+    """Executions per tool name equal the oracle's (the cap admits a reply's calls in order, whatever
+    their names), and with max_output_bytes every output is judged on its own: stored cut within
+    the cap and flagged when longer, unchanged and unflagged otherwise. Not judged with a deadline,
+    where which calls start, and whether a finished one is answered, depend on how the agent runs them."""
+    chosen = obs.subject.limits
+    if chosen.get("timeout_seconds") is not None:
+        return
+    ran = Counter(e.tool for e in obs.executions)
+    if ran != Counter(exp.by_tool):
+        trial.fail(obs, {}, [], f"executions per tool {dict(sorted(ran.items()))}, expected "
+                                f"{dict(sorted(exp.by_tool.items()))}: a reply's calls are admitted in order, the "
+                                "cap counting every tool together")
+    cap = chosen.get("max_output_bytes")
+    if cap is None:
+        return
+    ids = {(c.name, repr(sorted(c.arguments.items()))): c.id for rec in obs.calls for c in rec.tool_calls}
+    stored: dict[str | None, Message] = {}
+    for m in obs.outcome.messages:
+        if m.role == "tool":
+            stored.setdefault(m.tool_call_id, m)
+    problems = []
+    for e in obs.executions:
+        if e.error is not None or not isinstance(e.output, str):
+            continue
+        call = ids.get((e.tool, repr(sorted(dict(e.arguments).items()))))
+        m = stored.get(call)
+        if m is None:
+            continue  # a call without a result is the transcript check's failure
+        size, text = len(e.output.encode()), m.text or ""
+        if size > cap and (len(text.encode()) > cap or "\ufffd" in text or (
+                not m.truncated and e.output.startswith(text))):
+            problems.append(f"{call}: a {size}-byte output stored as {len(text.encode())} bytes {text!r} "
+                            f"(truncated={m.truncated}): not cut within the cap and flagged")
+        elif size <= cap and (m.text != e.output or m.truncated):
+            problems.append(f"{call}: a {size}-byte output stored as {m.text!r} (truncated={m.truncated}): "
+                            "not unchanged and unflagged")
+    if problems:
+        trial.fail(obs, {}, [], f"max_output_bytes={cap}, outputs drawn per call ({obs.subject.tools[0].fn!r} "
+                                "characters): " + "; ".join(problems[:3]))
 
 
 def check_requests_fit(trial, obs: Observed) -> None:
