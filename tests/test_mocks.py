@@ -117,3 +117,29 @@ def test_tool_failure_is_recorded_and_raised():
     with pytest.raises(ValueError):
         tool(query="x")
     assert isinstance(tool.executions[0].error, ValueError)
+
+
+def test_sized_outputs_give_each_call_its_own_size_the_same_every_time():
+    from agent_limits.mocks.strategies import SizedOutputs
+
+    sized = SizedOutputs([2, 30])
+    outputs = [sized(query=f"q{i}.0") for i in range(8)]
+    assert {len(o) for o in outputs} == {2, 30}  # long and short mix across calls
+    assert outputs == [sized(query=f"q{i}.0") for i in range(8)]  # a rerun repeats them
+    assert len(outputs[0].encode()) > len(outputs[0])  # multi-byte characters, so a cut may split one
+
+
+def test_scripts_draw_calls_from_the_tools_named():
+    from hypothesis import given, settings
+
+    from agent_limits.mocks.strategies import TOOL_NAMES, scripts
+
+    seen: set[str] = set()
+
+    @settings(max_examples=30, derandomize=True, deadline=None)
+    @given(scripts(tools=TOOL_NAMES))
+    def draw(script):
+        seen.update(c.name for i in range(min(len(script), 12)) for c in script.turn(i).tool_calls)
+
+    draw()
+    assert seen == set(TOOL_NAMES)
