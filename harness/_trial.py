@@ -20,7 +20,7 @@ from agent_limits.mocks import CallRecord, Concurrency, FrozenClock, Script, Scr
 
 from ._guards import DEFAULT_AGENT_TIMEOUT, watchdog
 from .plugin import case_id, option
-from ._limits import ERROR, LIMIT_KINDS, describe_limits
+from ._limits import COMPLETED, ERROR, LIMIT_KINDS, describe_limits
 from ._resolve import Implementation
 from ._transcript import transcript_problems
 from .adapter import Message
@@ -310,7 +310,11 @@ class Trial:
 
     def check_deadline(self, obs: Observed, timeout: float) -> None:
         """Fail unless nothing started at or after start + ``timeout`` and the stop is a timeout,
-        not before the deadline. Notes whether the agent stopped cooperatively or pre-emptively."""
+        not before the deadline. Notes whether the agent stopped cooperatively or pre-emptively.
+
+        A final answer the model completed (started before the deadline, as every call must)
+        completes the invocation: then ``completed`` is accepted too, at any time, as the oracle
+        accepts it (a call in flight at the deadline finishes, and its answer is an answer)."""
         start, end = obs.clock_start, obs.clock_end
         if start is None or end is None:
             raise RuntimeError("check_deadline needs the frozen clock (trial.freeze())")
@@ -324,14 +328,17 @@ class Trial:
         self.note(f"timeout behaviour seen: {'pre-emptive' if cut else 'cooperative'}")
         problems = [f"{what}, at or after the deadline (+{timeout:g} s)" for what in late]
         symptoms = ["deadline:over"] if late else []
-        if end < deadline:
+        answered = bool(obs.calls) and obs.calls[-1].completed and obs.calls[-1].turn.is_final
+        stops = {"timeout_seconds", COMPLETED} if answered else {"timeout_seconds"}
+        if end < deadline and not (answered and obs.outcome.stop == COMPLETED):
             problems.append(f"the invocation ended at +{end - start:g} s, before the deadline (+{timeout:g} s)")
             symptoms.append("deadline:under")
-        if obs.outcome.stop != "timeout_seconds":
-            problems.append("the stop is not reported as a timeout")
+        if obs.outcome.stop not in stops:
+            problems.append("the stop is not reported as a timeout" + (" (nor as the completion its last reply, a final "
+                                                                       "answer, would make it)" if answered else ""))
         if problems:
-            self.fail(obs, {"stop": "timeout_seconds"}, ["stop"] if obs.outcome.stop != "timeout_seconds" else [],
-                      "; ".join(problems), symptoms=symptoms)
+            self.fail(obs, {"stop": stops if answered else "timeout_seconds"},
+                      ["stop"] if obs.outcome.stop not in stops else [], "; ".join(problems), symptoms=symptoms)
 
     def note(self, text: str) -> None:
         """Report ``text`` under this clause in the summary: information, never a verdict."""

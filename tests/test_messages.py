@@ -157,3 +157,30 @@ def test_spec_and_readme_name_exactly_the_stop_reasons_that_are_read():
         last = next(i for i in range(first, len(lines)) if "result.messages" in lines[i])
         listing = "\n".join(lines[first:last])
         assert set(re.findall(r'"(\w+)"', listing)) == set(NATIVE_STOP_REASONS), doc.name
+
+
+# -- the deadline check and final answers ------------------------------------------------------
+DEADLINE = '''
+import pytest
+
+from agent_limits.conformance import clause
+from agent_limits.mocks import Script, Turn
+
+
+@clause("TIMEOUT-1")
+@pytest.mark.parametrize("ends", [600.0, 1000.0, 1400.0])
+def test_final_answer(trial, ends):
+    """A final answer that started before the deadline completes the invocation, whenever it ends."""
+    script = Script([Turn.tools(latency=400.0), Turn.answer("done", latency=ends - 400.0)])
+    obs = trial.agent(script, timeout_seconds=1000.0).invoke()
+    trial.check_deadline(obs, 1000.0)
+'''
+
+
+def test_a_final_answer_in_flight_at_the_deadline_may_complete_the_invocation(pytester):
+    """check_deadline accepts what the oracle accepts: a completion by a final answer (started
+    before the deadline), also one that ends at or after it; a cooperative agent completes."""
+    pytester.makepyfile(test_deadline=DEADLINE)
+    result = run(pytester, "--agent-impl=agent_limits.conformance.reference:ReferenceAgent", "--clause=TIMEOUT-1",
+                 "test_deadline.py", "-k", "test_final_answer")
+    result.assert_outcomes(passed=6)  # sync and async (there pre-emptive: the late answer is cut)
