@@ -69,7 +69,8 @@ def test_output_within_the_cap_is_stored_unchanged(trial, cap):
 def _mixed(trial, case: str) -> Observed:
     """The ``case`` script against a long-output tool (``lookup``) and a short-output one (``search``)."""
     tools = [*trial.tools("lookup", output=OUTPUT), *trial.tools("search", output=SHORT)]
-    return trial.agent(Script([*_MIXED[case], Turn.answer()]), tools, max_output_bytes=MIXED_CAP).invoke()
+    obs: Observed = trial.agent(Script([*_MIXED[case], Turn.answer()]), tools, max_output_bytes=MIXED_CAP).invoke()
+    return obs
 
 
 def _results_of(obs: Observed, tool: str) -> list[tuple[str, Message | None]]:
