@@ -241,7 +241,7 @@ def test_junit_testcases_carry_clause_level_implementation_path_and_limits(proje
                  "--junitxml=junit.xml")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     cases = list(ET.parse(project.path / "junit.xml").iter("testcase"))
-    assert len(cases) == 12 + 6
+    assert len(cases) == 12 + 12  # TOKENS-1 and TOOLS-1 (with its mixed-tool cases), both paths
     for case in cases:
         props = {p.get("name"): p.get("value") for p in case.iter("property")}
         assert props["clause"] in ("TOKENS-1", "TOOLS-1") and props["level"] == "MUST", props

@@ -104,7 +104,7 @@ def test_golden_transcripts_land_in_the_chosen_dir_are_stable_and_survive_partia
     before, suite_before = listing(pytester.path), listing(suite_dir())
     written = suite(pytester, *CLAUSES, "--agent-snapshot-dir=golden", "--snapshot-update")
     assert written.ret == 0, written.stdout.str()
-    written.stdout.fnmatch_lines(["*12 snapshots generated*"])
+    written.stdout.fnmatch_lines(["*18 snapshots generated*"])
     assert set(listing(pytester.path)) - set(before) == FILES  # nothing else, anywhere in the project
     assert listing(suite_dir()) == suite_before  # syrupy's default __snapshots__/ beside the suite: never
     golden = contents(pytester.path / "golden")
@@ -119,7 +119,7 @@ def test_golden_transcripts_land_in_the_chosen_dir_are_stable_and_survive_partia
 
     xdist = ["-n", "2"] if importlib.util.find_spec("xdist") else []
     pytester.makepyfile(snapagents=AGENTS)
-    runs = [("again", {}, REFERENCE, [*CLAUSES], 0, "12 snapshots passed."),
+    runs = [("again", {}, REFERENCE, [*CLAUSES], 0, "18 snapshots passed."),
             ("partial, updating", {}, REFERENCE, ["--clause=TURNS-1", "--snapshot-update"], 0, "6 snapshots passed."),
             # a node id, as in the update command a difference prints: syrupy must not take the
             # run for one of the whole module (its files are not beside the suite's)
@@ -252,11 +252,11 @@ def test_from_a_wheel_snapshots_land_in_the_projects_dir_and_nothing_in_site_pac
             "--agent-snapshots", "--agent-snapshot-dir=golden"]
     written = run([*args, "--snapshot-update"], cwd=project, env=env)
     assert written.returncode == 0, written.stdout[-6000:]
-    assert "6 snapshots generated" in written.stdout
+    assert "12 snapshots generated" in written.stdout
     assert set(listing(project)) - set(project_before) == {"golden/test_tools.ambr"}
     again = run(args, cwd=project, env=env)
     assert again.returncode == 0, again.stdout[-6000:]
-    assert "6 snapshots passed" in again.stdout
+    assert "12 snapshots passed" in again.stdout
     assert listing(user_venv.root, everything=True) == venv_before
     assert not [p for p in user_venv.root.rglob("*") if p.name in ("__snapshots__", SNAPSHOT_DIRNAME) or p.suffix == ".ambr"]
     assert os.path.isdir(project / "golden")
