@@ -264,9 +264,9 @@ def test_markdown_report_by_suffix_and_appended_to_the_github_step_summary(proje
     assert "| TOKENS-1 | MUST | ❌ **failed** | 8 passed, 4 failed |" in markdown
     assert "| TURNS-1 | MUST | ✅ passed | 6 passed |" in markdown
     assert "re-run: `pytest --agent-impl=myagents:OverBudget --pyargs 'agent_limits.conformance.suite.test_tokens::" in markdown
-    assert "agent-limit-conformance 0.1.0" in markdown and "spec 0.9" in markdown and "python 3." in markdown
+    assert "agent-limit-conformance 0.1.0" in markdown and "spec 0.10" in markdown and "python 3." in markdown
     report = json.loads((project.path / "verdicts.json").read_text())
-    assert report["clauses"]["TOKENS-1"]["gating"] is True and report["versions"]["spec"] == "0.9"
+    assert report["clauses"]["TOKENS-1"]["gating"] is True and report["versions"]["spec"] == "0.10"
     assert summary.read_text() == "earlier step\n" + markdown + "\n"
 
 

@@ -157,6 +157,9 @@ def test_spec_and_readme_name_exactly_the_stop_reasons_that_are_read():
         last = next(i for i in range(first, len(lines)) if "result.messages" in lines[i])
         listing = "\n".join(lines[first:last])
         assert set(re.findall(r'"(\w+)"', listing)) == set(NATIVE_STOP_REASONS), doc.name
+    wire = (root / "conformance" / "WIRE.md").read_text(encoding="utf-8")
+    bullet = wire[wire.index("- `stop_reason`:"):].split("\n- ")[0]
+    assert set(re.findall(r"`(\w+)`", bullet)) - {"stop_reason"} == set(NATIVE_STOP_REASONS), "WIRE.md"
 
 
 # -- the deadline check and final answers ------------------------------------------------------

@@ -43,7 +43,7 @@ from agent_limits.mocks import CallRecord, ModelThrottled, ScriptedModel, Tool, 
 from .._child import Child, ChildFailed, isolation
 from .._guards import hang_notes
 from .._limits import COMPANIONS, ERROR, LIMIT_KINDS
-from .._native import NATIVE_STOP_REASONS, to_message, to_usage
+from .._native import native_stop, to_message, to_usage
 from ..adapter import Adapter, Outcome
 
 __all__ = ["PROTOCOL", "REGISTERED", "AgentError", "Hello", "Registered", "WireAdapter", "encode_value"]
@@ -416,8 +416,7 @@ class Session:
         if result.get("error") is not None:
             return Outcome(ERROR, signal=agent_error(result["error"]), raw=raw)
         reason = result.get("stop_reason")
-        stop = NATIVE_STOP_REASONS.get(reason, f"unrecognised stop_reason {reason!r}") if isinstance(reason, str) else (
-            f"unrecognised stop_reason {reason!r}")
+        stop = native_stop(reason)  # either spelling; anything else named with the accepted values
         return Outcome(stop, signal=reason, messages=[to_message(m) for m in result.get("messages") or ()],
                        text=result.get("text"), usage=to_usage(result.get("usage")), raw=raw)
 
