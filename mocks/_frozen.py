@@ -13,10 +13,25 @@ The traps this module exists to avoid (each one hit in practice):
 - pytest's and Hypothesis' own timers must keep real time: they are on the ignore list (and
   freezegun then gives real time to any caller with them a few frames up, so the clock reads
   the freeze directly);
+- threads see the frozen clock, whatever their stack depth. freezegun's default ignore list
+  (``threading``, ``queue``, ``multiprocessing``...) would hand real time to any caller with such
+  a frame a few frames up: ``time.monotonic()`` read shallowly in a worker thread (a pool's task,
+  a ``Thread`` target) would be the host's real clock, and a verdict would depend on the host's
+  uptime. In our freezes those modules read real time only in their *own* code (the immediate
+  caller of the clock), and they keep their own imported clocks (``threading``'s ``_time``,
+  ``queue``'s ``time``) unpatched: a bounded wait of theirs (``Condition.wait_for``,
+  ``Queue.get(timeout=)``, ``Thread.join(timeout)``) stays a wait in real time and never turns into
+  an endless one on a clock that stands still. Everything they call (the agent's code in a worker
+  thread) reads the frozen clock. Modules passed as ``ignore`` and ``IGNORED_MODULES`` keep
+  freezegun's rule (real time a few frames up). This is done by replacing freezegun's private
+  ``_should_use_real_time`` while one of our clocks is active; for any other freeze (a user's
+  own ``freeze_time``, even inside ours) the replacement applies freezegun's own rule, unchanged,
+  and freezegun's global configuration is never touched;
 - freezegun ticks in whole microseconds: every advance rounds *up* so that a timer scheduled
   ``latency`` seconds ahead is due once the clock has moved by ``latency``;
 - an agent's own ``asyncio.sleep`` would hang a frozen loop: :meth:`FrozenClock.new_event_loop`
-  makes a loop that, when it has nothing to do but wait for a timer, jumps the clock to it;
+  makes a loop that, when it has nothing to do but wait for a timer, jumps the clock to it (not
+  while a tool execution on another thread still holds its latency: see ``mocks._clock``);
 - freezegun derives its monotonic clocks from the same frozen datetime as the wall clock, so
   ticking its factory moves both. Wall and monotonic time part here at the one place freezegun
   computes monotonic time: its ``_get_fake_monotonic`` and ``_get_fake_monotonic_ns`` (every
@@ -36,12 +51,14 @@ import asyncio
 import calendar
 import math
 import selectors
+import sys
 import threading
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, Callable, Iterator, Sequence
 
 import freezegun.api as _freezegun
+import freezegun.config as _freezegun_config
 from freezegun import freeze_time
 
 __all__ = ["EPOCH", "IGNORED_MODULES", "FrozenClock", "frozen_clock"]
@@ -54,6 +71,8 @@ IGNORED_MODULES: tuple[str, ...] = ("_pytest.runner", "_pytest.timing", "_pytest
 _THREAD_GRACE = 0.01
 #: freezegun's monotonic readers (seconds, nanoseconds) that a frozen clock replaces while active.
 _MONOTONIC_HOOKS = ("_get_fake_monotonic", "_get_fake_monotonic_ns")
+#: freezegun's rule for who reads real time, replaced while a frozen clock is active.
+_REAL_TIME_HOOK = "_should_use_real_time"
 
 
 def _microseconds(seconds: float) -> int:
@@ -83,11 +102,19 @@ class FrozenClock:
 
     drives_event_loop = True
 
-    def __init__(self, factory: Any) -> None:
+    def __init__(self, factory: Any, deep: tuple[str, ...] = IGNORED_MODULES, own: tuple[str, ...] = ()) -> None:
         self._factory = factory
         #: The monotonic clock as a datetime: it starts with the wall clock, and only advance moves it.
         self._monotonic: datetime = factory()
         self._lock = threading.Lock()
+        #: Modules whose callers read real time if they are a few frames up (freezegun's rule) ...
+        self.deep_ignored = deep
+        #: ... and modules that read real time only in their own code (threads see the frozen clock).
+        self.own_ignored = own
+        #: The thread that froze the clock: the one a synchronous agent runs on.
+        self.owner = threading.get_ident()
+        #: Tool executions on other threads whose latency is still pending (see ``mocks._clock``).
+        self.pending = 0
 
     def now(self) -> float:
         """The frozen ``time.monotonic()``, read from the freeze itself.
@@ -112,6 +139,27 @@ class FrozenClock:
                 step = timedelta(microseconds=us)
                 self._factory.tick(step)
                 self._monotonic += step
+
+    def advance_to(self, moment: float) -> None:
+        """Move the clock on to ``moment`` (``now()`` seconds), if it is not there yet: atomic, so
+        that executions overlapping on threads each ending at ``moment`` move it once."""
+        with self._lock:
+            us = _microseconds(max(0.0, moment - self.now()))
+            if us:
+                step = timedelta(microseconds=us)
+                self._factory.tick(step)
+                self._monotonic += step
+
+    @contextmanager
+    def holding(self) -> Iterator[None]:
+        """While inside, a jumping event loop does not jump this clock (a latency is pending)."""
+        with self._lock:
+            self.pending += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.pending -= 1
 
     def step_wall(self, seconds: float) -> None:
         """Set the wall clock ``seconds`` forward (or back, if negative); monotonic time stays.
@@ -164,6 +212,35 @@ class _Hooks:
         return clock.now_ns() if clock is not None else cls.originals["_get_fake_monotonic_ns"]()
 
     @classmethod
+    def use_real_time(cls) -> bool:
+        """freezegun's ``_should_use_real_time``, with threads seeing our frozen clocks.
+
+        For one of our freezes: real time to a caller with a ``deep_ignored`` module up to
+        ``call_stack_inspection_limit`` frames up (freezegun's rule), or whose own module (the
+        immediate caller) is ``own_ignored``. For any other freeze: freezegun's rule on its
+        ignore list, exactly as freezegun applies it. Frame 2 is the caller of the fake clock
+        function that asked (frame 1), as in freezegun.
+        """
+        limit = _freezegun.call_stack_inspection_limit
+        if not limit:
+            return False
+        if not _freezegun.ignore_lists:
+            return True  # every freeze stopped
+        clock = cls.active()
+        deep, own = (clock.deep_ignored, clock.own_ignored) if clock is not None else (_freezegun.ignore_lists[-1], ())
+        if not deep and not own:
+            return False
+        frame: Any = sys._getframe(2)
+        for depth in range(limit):
+            name = frame.f_globals.get("__name__")
+            if name and (name.startswith(deep) or (depth == 0 and name.startswith(own))):
+                return True
+            frame = frame.f_back
+            if frame is None:
+                break
+        return False
+
+    @classmethod
     @contextmanager
     def installed(cls, clock: FrozenClock) -> Iterator[None]:
         if not cls.available():
@@ -175,6 +252,9 @@ class _Hooks:
                 cls.originals = {name: getattr(_freezegun, name) for name in _MONOTONIC_HOOKS}
                 _freezegun._get_fake_monotonic = cls.monotonic
                 _freezegun._get_fake_monotonic_ns = cls.monotonic_ns
+                if callable(getattr(_freezegun, _REAL_TIME_HOOK, None)):
+                    cls.originals[_REAL_TIME_HOOK] = getattr(_freezegun, _REAL_TIME_HOOK)
+                    setattr(_freezegun, _REAL_TIME_HOOK, cls.use_real_time)
             cls.clocks[key] = clock
         try:
             yield
@@ -194,10 +274,11 @@ class _JumpingSelector(selectors.DefaultSelector):
     def select(self, timeout: float | None = None) -> list[Any]:
         if timeout is None or timeout <= 0:
             return super().select(timeout)
+        before = self._clock.now()
         grace = _THREAD_GRACE if threading.active_count() > 1 else 0
         events = super().select(min(timeout, grace))
-        if not events:
-            self._clock.advance(timeout)
+        if not events and not self._clock.pending:  # a thread's pending latency lands first
+            self._clock.advance_to(before + timeout)  # a thread may have moved it meanwhile: no overshoot
         return events
 
 
@@ -218,7 +299,10 @@ def frozen_clock(start: str = EPOCH, ignore: Sequence[str] = ()) -> Iterator[Fro
             model = ScriptedModel(script, clock=clock)
             ...
     """
-    with freeze_time(start, ignore=[*IGNORED_MODULES, *ignore]) as factory:
-        clock = FrozenClock(factory)
+    deep = (*IGNORED_MODULES, *ignore)
+    own = tuple(m for m in _freezegun_config.settings.default_ignore_list if not m.startswith(deep))
+    # freezegun adds its default list to ``ignore``: those modules keep their own clocks unpatched
+    with freeze_time(start, ignore=list(deep)) as factory:
+        clock = FrozenClock(factory, deep, own)
         with _Hooks.installed(clock):
             yield clock

@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from ._clock import Clock, wait_latency
+from ._clock import Clock, pass_latency, wait_latency
 from ._script import DEFAULT_TOOL
 
 __all__ = ["Concurrency", "Tool", "ToolExecution"]
@@ -80,9 +80,11 @@ class Tool:
     """A tool that records every execution.
 
     ``fn`` (sync or async) computes the output from the arguments; without it the tool
-    returns ``output`` if given, else ``"<name>: <arguments>"``. ``latency`` seconds are
-    added to ``clock`` per execution (never slept in real time). Call it as
-    ``tool(**arguments)`` or ``await tool.acall(**arguments)``.
+    returns ``output`` if given, else ``"<name>: <arguments>"``. ``latency`` seconds pass on
+    ``clock`` per execution (never slept in real time); executions that overlap, as tasks on a
+    loop or on threads, take it once (``mocks._clock.pass_latency``): the clock ends at the
+    latest end, while executions one after the other add up. Call it as ``tool(**arguments)``
+    or ``await tool.acall(**arguments)``.
     """
 
     name: str = DEFAULT_TOOL
@@ -102,7 +104,7 @@ class Tool:
         try:
             self.concurrency.hold()
             if self.latency and self.clock is not None:
-                self.clock.advance(self.latency)
+                pass_latency(self.clock, started if started is not None else self.clock.now(), self.latency)
             out = self._compute(arguments)
             if inspect.isawaitable(out):
                 out = asyncio.run(_await(out))
