@@ -153,3 +153,48 @@ def test_another_freeze_inside_keeps_freezeguns_own_clocks_and_the_hooks_are_res
             assert time.monotonic() == time.time() == 978307200.0
         assert time.time() == clock.wall() and time.monotonic() == clock.now() == clock.wall() + 7200.0
     assert freezegun.api._get_fake_monotonic is original
+
+
+# -- threads --------------------------------------------------------------------------------------
+def _read_in_worker() -> float:
+    """time.monotonic() read right in a pool's task, two frames above ``threading``'s own code:
+    under freezegun's default rule such a read is the host's real clock."""
+    return time.monotonic()
+
+
+def test_a_worker_thread_reads_the_frozen_clock_however_shallow_its_read():
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    with frozen_clock() as clock:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            assert pool.submit(_read_in_worker).result() == clock.now()
+        seen: list[float] = []
+        thread = threading.Thread(target=lambda: seen.append(time.monotonic()))
+        thread.start()
+        thread.join(timeout=5)  # threading's own bounded wait stays in real time: it returns
+        assert seen == [clock.now()]
+
+
+def test_overlapping_executions_on_threads_take_their_latency_once_and_one_after_the_other_add_up():
+    from concurrent.futures import ThreadPoolExecutor
+
+    with frozen_clock() as clock:
+        tools = [Tool(f"t{i}", latency=100.0 * (i + 1), clock=clock) for i in range(3)]
+        start = clock.now()
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            starts = list(pool.map(lambda tool: (time.monotonic(), tool())[0], tools))
+        assert starts == [start] * 3 and clock.now() - start == 300.0  # the latest end
+        with ThreadPoolExecutor(max_workers=1) as pool:  # one worker: one after the other
+            list(pool.map(lambda tool: tool(), tools))
+        assert clock.now() - start == 300.0 + 600.0
+        for tool in tools:  # on the thread that froze the clock: one after the other
+            tool()
+        assert clock.now() - start == 300.0 + 600.0 + 600.0
+
+
+def test_the_real_time_rule_is_ours_only_while_our_clock_is_active():
+    original = freezegun.api._should_use_real_time
+    with frozen_clock():
+        assert freezegun.api._should_use_real_time is not original
+    assert freezegun.api._should_use_real_time is original
