@@ -23,6 +23,17 @@ def test_every_clause_but_the_informational_ones_has_a_mutant():
     assert set(clauses()) - covered == set()
 
 
+def test_every_mutant_is_caught_by_a_deterministic_clause_not_only_by_a_property():
+    """A bug that only a sampled property catches is caught by luck and named under the wrong
+    clause: each mutant names a clause whose cases are fixed scenarios (and test_mutant_is_killed_by_its_clauses
+    shows that clause failing)."""
+    from tests.causes import sampled_clauses
+
+    sampled = sampled_clauses()
+    assert sampled, "the suite's property clauses (modules importing Hypothesis) were found"
+    assert [m.name for m in CATALOGUE if m.killed_by <= sampled] == []
+
+
 @pytest.mark.parametrize("mutant", CATALOGUE, ids=[m.name for m in CATALOGUE])
 def test_mutant_is_killed_by_its_clauses(mutant: Mutant):
     found = verdicts(mutant.spec, mutant.killed_by)
