@@ -120,6 +120,10 @@ class NativeAdapter(Adapter):
             raw=result,
         )
 
+    def reread(self, outcome: Outcome) -> Outcome | None:
+        """The native result object read again: its attributes as they are now."""
+        return None if outcome.raw is None else self.outcome(outcome.raw)
+
     def describe(self) -> str:
         return f"native protocol ({self.agent_cls.__module__}.{self.agent_cls.__qualname__})"
 

@@ -308,6 +308,28 @@ class Trial:
                    why="the partial results the agent exposes must equal what the model really returned")
         self.check_transcript(obs)
 
+    def check_unchanged(self, obs: Observed, later: Observed) -> None:
+        """Fail if ``obs``'s result, read again after ``later`` (a later invocation of the same
+        agent), no longer says what it said when it was returned: a result is the caller's to
+        keep, not a view of the agent's state (a live list the next invocation clears or refills).
+        Nothing is checked where the adapter cannot read a result again (``Adapter.reread``)."""
+        again = self.adapter.reread(obs.outcome)
+        if again is None:
+            return
+        first, now = _kept(obs.outcome), _kept(again)
+        changed = [k for k in {**first, **now} if first.get(k) != now.get(k)][:4]
+        if not changed:
+            return
+        lines = [f"invocation #{obs.number}'s result changed after invocation #{later.number} of the same agent ran",
+                 f"    {'':<11}{'when returned':<40}after invocation #{later.number}"]
+        lines += [f"    {k:<11}{_cut(first.get(k, '-')):<40}{_cut(now.get(k, '-'))}   <-- changed" for k in changed]
+        lines.append("  why: a result must not share state with the agent (return copies: e.g. list(messages), "
+                     "not the agent's own list)")
+        self.fail_text(lines, limits=obs.subject.limits, script=obs.subject.script, model=obs.subject.model,
+                       reason=f"invocation #{obs.number}'s result changed after invocation #{later.number}: "
+                              + ", ".join(f"{k} {_cut(first.get(k, '-'))} -> {_cut(now.get(k, '-'))}" for k in changed),
+                       symptoms=["result:changed"])
+
     def check_deadline(self, obs: Observed, timeout: float) -> None:
         """Fail unless nothing started at or after start + ``timeout`` and the stop is a timeout,
         not before the deadline. Notes whether the agent stopped cooperatively or pre-emptively.
@@ -456,6 +478,19 @@ def _matches(name: str, expected: Any, observed: Any) -> bool:
 def _counted(usage: Any) -> Any:
     """A rendered usage without its cached part: what a reported usage is judged on."""
     return _CACHED.sub("", usage) if isinstance(usage, str) else usage
+
+
+def _kept(outcome: Any) -> dict[str, str]:
+    """What a result says, in short: compared before and after a later invocation."""
+    messages = [f"{m.role}: {m.text!r}" + (f" calls {','.join(m.tool_calls)}" if m.tool_calls else "")
+                + (f" answers {m.tool_call_id}" if m.tool_call_id else "") + (" (truncated)" if m.truncated else "")
+                for m in outcome.messages]
+    return {"stop": str(outcome.stop), "text": repr(outcome.text), "usage": str(outcome.usage),
+            "messages": f"{len(messages)} messages", **{f"message {i + 1}": m for i, m in enumerate(messages)}}
+
+
+def _cut(text: str, width: int = 36) -> str:
+    return text if len(text) <= width else text[:width - 3] + "..."
 
 
 def _show(value: Any) -> str:

@@ -99,6 +99,15 @@ class Adapter(ABC):
         """One asynchronous invocation (absent unless overridden)."""
         raise TypeError(f"{type(self).__name__} has no asynchronous path")
 
+    def reread(self, outcome: Outcome) -> Outcome | None:
+        """``outcome`` read again from the framework's own result (``outcome.raw``), once later
+        invocations ran: PARTIAL-1 and RESET-3 check that a returned result never changes (a
+        result sharing a list with the agent is cleared or refilled by the next invocation).
+
+        None where a result cannot be read again (the default): then nothing is re-checked.
+        """
+        return None
+
     def run_default(self, agent: Any, prompt: str) -> Outcome:
         """One synchronous invocation read with the framework's default options (KIND-2).
 

@@ -41,9 +41,11 @@ class Breach:
     def answer(self, text: str) -> Turn:
         return Turn.answer(text, USAGE, latency=self.latency)
 
-    def script(self, parallel: int = 1, text: str | None = None) -> Script:
-        """Endless tool replies; with ``text``, the first reply carries it beside its tool calls."""
-        return Script([self.tools(parallel, text)], then=self.tools(parallel))
+    def script(self, parallel: int = 1, text: str | None = None, then_text: str | None = None) -> Script:
+        """Endless tool replies; with ``text``, the first reply carries it beside its tool calls,
+        and with ``then_text`` the second reply too (so the last text is not the first)."""
+        second = [self.tools(parallel, then_text)] if then_text is not None else []
+        return Script([self.tools(parallel, text), *second], then=self.tools(parallel))
 
 
 #: Each limit set so that it stops the endless scenario after 3 model calls (or, for the

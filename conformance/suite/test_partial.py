@@ -18,10 +18,14 @@ from ._scenarios import BREACH_KINDS, BREACHES, generous
 @clause("PARTIAL-1")
 @pytest.mark.parametrize("kind", BREACH_KINDS)
 def test_partial_results_equal_ground_truth_after_a_breach(trial, kind):
+    """Two replies carry text: the reported text is the last one. The result is read again after
+    the agent's next invocation: what it returned must not have changed."""
     b = BREACHES[kind]
-    obs = trial.agent(b.script(text="looking it up"), **b.limits).invoke()
+    agent = trial.agent(b.script(text="looking it up", then_text="checking once more"), **b.limits)
+    obs = agent.invoke()
     trial.check_oracle(obs)
     trial.check_partial(obs)
+    trial.check_unchanged(obs, agent.invoke())
 
 
 @clause("TRANSCRIPT-1")

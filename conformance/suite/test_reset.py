@@ -40,9 +40,12 @@ def test_usage_is_reported_per_invocation(trial):
 def test_previous_answer_does_not_leak_into_a_breached_invocation(trial, kind):
     b = BREACHES[kind]
     agent = trial.agent(Script([b.answer("first answer")], then=b.tools()), **b.limits)
-    trial.check(agent.invoke(), stop="completed", text="first answer")
-    trial.check(agent.invoke(), stop=kind, text=None,
+    first = agent.invoke()
+    trial.check(first, stop="completed", text="first answer")
+    second = agent.invoke()
+    trial.check(second, stop=kind, text=None,
                 why="the second invocation returned no text; the first one's answer must not leak into it")
+    trial.check_unchanged(first, second)
 
 
 @clause("RESET-3")
@@ -51,6 +54,9 @@ def test_previous_breach_does_not_leak_into_a_completed_invocation(trial, kind):
     b = BREACHES[kind]
     first_calls = expect_run(b.script(), b.limits).calls
     agent = trial.agent(Script([b.tools() for _ in range(first_calls)] + [b.answer("second answer")]), **b.limits)
-    trial.check(agent.invoke(), stop=kind)
-    trial.check(agent.invoke(), calls=1, stop="completed", text="second answer",
+    first = agent.invoke()
+    trial.check(first, stop=kind)
+    second = agent.invoke()
+    trial.check(second, calls=1, stop="completed", text="second answer",
                 why="the first invocation's breach must not carry over into the second")
+    trial.check_unchanged(first, second)

@@ -20,6 +20,12 @@ CASES = {
     "one-hour": (3600.0, 1000.0, 0.0, 1),
     "slow-tools": (1000.0, 100.0, 500.0, 1),
     "deadline-inside-a-tool-batch": (1000.0, 300.0, 150.0, 2),
+    # exact boundaries: the third reply ends on the deadline (nothing may start then), one
+    # microsecond before it (one more call starts) and one microsecond after it (nothing may)
+    "reply-ends-on-the-deadline": (3000.0, 1000.0, 0.0, 1),
+    "reply-ends-1us-before-the-deadline": (3000.000001, 1000.0, 0.0, 1),
+    "reply-ends-1us-after-the-deadline": (2999.999999, 1000.0, 0.0, 1),
+    "tool-ends-on-the-deadline": (1000.0, 500.0, 500.0, 1),
 }
 
 

@@ -7,7 +7,7 @@ mutation score. A mutant that survives is a hole in the suite.
 
 from __future__ import annotations
 
-from . import budgets, context, mixing, notices, pace, retries, state, timing, tools, transcript, turns, validation  # noqa: F401  (they register)
+from . import after, budgets, context, mixing, notices, pace, retries, state, timing, tools, transcript, turns, validation  # noqa: F401  (they register)
 from ._base import CATALOGUE, Mutant
 
 __all__ = ["CATALOGUE", "Mutant"]

@@ -56,3 +56,9 @@ class DeadlineOnWallClock(ReferenceAgent):
 
     def _timed_out(self, run: _Run) -> bool:
         return run.deadline is not None and time.time() >= run.deadline
+
+
+@mutant("TIMEOUT-1", bug="the deadline is compared with > where >= belongs: a call starts exactly at the deadline")
+class DeadlineGreaterThan(ReferenceAgent):
+    def _timed_out(self, run: _Run) -> bool:
+        return run.deadline is not None and time.monotonic() > run.deadline
