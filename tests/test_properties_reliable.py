@@ -1,0 +1,39 @@
+"""The property clauses (PROP-1, PROP-2, STATE-1) kill their mutants on every seed, not by luck.
+
+A sampled clause draws other examples on every run: a mutant it names must fail it on the
+derandomized CI profile (as ``tests/test_mutants.py`` runs it under ``CI``) *and* on random
+seeds, or its verdict depends on the run. Each mutant that names a property clause runs against
+that clause alone on five fixed seeds of the development profile and on the CI profile. A
+mutant's bug concerns one limit: ``FOCUS`` narrows PROP-1 to the cases drawn around that limit
+(its other foci draw other limits, where the bug cannot show), which keeps this affordable.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.causes import sampled_clauses
+from tests.mutants import CATALOGUE
+from tests.mutants._run import verdicts
+
+SEEDS = (1, 2, 3, 4, 5)
+SAMPLED = sampled_clauses()
+#: The PROP-1 focus (one limit kind) where a mutant's bug lives.
+FOCUS = {"budget-greater-than": "max_token_budget"}
+CASES = [(m, c) for m in CATALOGUE for c in sorted(m.killed_by & SAMPLED)]
+
+
+def test_every_property_clause_names_a_mutant():
+    assert {c for _, c in CASES} == SAMPLED
+
+
+@pytest.mark.parametrize("seed", [*SEEDS, "ci"])
+@pytest.mark.parametrize(("mutant", "clause"), CASES, ids=[f"{m.name}-{c}" for m, c in CASES])
+def test_a_property_clause_kills_its_mutant_on_every_seed(mutant, clause, seed):
+    options = f"-k {FOCUS[mutant.name]}" if mutant.name in FOCUS else ""
+    env = {"CI": "true", "PYTEST_ADDOPTS": options} if seed == "ci" else {
+        "CI": "", "PYTEST_ADDOPTS": f"--hypothesis-seed={seed} {options}".strip()}
+    found = verdicts(mutant.spec, [clause], env=env)
+    assert found[clause]["status"] == "failed", (
+        f"{clause} did not kill {mutant.name} ({mutant.bug}) on "
+        f"{'the CI profile' if seed == 'ci' else f'seed {seed}'}: {found[clause]}")
