@@ -9,5 +9,6 @@ from ._base import CATALOGUE, Variant
 from . import freedoms  # noqa: E402,F401  (registers its variants)
 from . import tools  # noqa: E402,F401  (registers its variants)
 from . import threads  # noqa: E402,F401  (registers its variants)
+from . import subset  # noqa: E402,F401  (registers its variants)
 
 __all__ = ["CATALOGUE", "Variant"]
