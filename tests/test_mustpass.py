@@ -14,8 +14,16 @@ from tests.mustpass import CATALOGUE, Variant
 from tests.mutants._run import verdicts
 
 
-def test_the_catalogue_is_not_empty():
+def test_the_catalogue_is_not_empty_and_the_readme_names_every_variant():
+    from pathlib import Path
+
     assert CATALOGUE, "tests/mustpass registers no variant"
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## Proof that the suite does not fail correct agents"):]
+    table = table[:table.index("\n## ", 1)]
+    missing = [v.name for v in CATALOGUE
+               if f"`{v.name}`" not in table and f"`{v.name.removesuffix('-on-a-long-lived-host')}` (and on a host" not in table]
+    assert missing == [], "README's must-pass table lacks these variants"
 
 
 @pytest.mark.parametrize("variant", CATALOGUE, ids=[v.name for v in CATALOGUE])
