@@ -1,4 +1,5 @@
-"""Proof the suite can fail: the reference passes every clause, every mutant fails its own."""
+"""Proof the suite can fail: every mutant fails its own clauses (that the reference passes every
+clause is shown by the run of the bundled suite in ``tests/test_plugin.py``, and by the matrix)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,6 @@ from agent_limits.conformance import clauses
 from agent_limits.harness._causes import known_causes
 from tests.mutants import CATALOGUE, Mutant
 from tests.mutants._run import verdicts
-
-
-def test_reference_agent_passes_every_clause():
-    found = verdicts("agent_limits.conformance.reference:ReferenceAgent")
-    assert set(found) == set(clauses()), "every clause in SPEC.md has tests"
-    assert {c: v["status"] for c, v in found.items() if v["status"] != "passed"} == {}
 
 
 def test_every_clause_but_the_informational_ones_has_a_mutant():
