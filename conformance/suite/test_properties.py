@@ -146,14 +146,28 @@ def test_one_agent_invoked_many_times_matches_the_oracle_every_time(trial):
     class ManyInvocations(RuleBasedStateMachine):
         """One agent, one growing script, invoked again and again."""
 
-        @initialize(chosen=limits(kinds), first=segments())
-        def build(self, chosen, first):
-            self.subject = trial.agent(Script(first), record_messages="max_context_tokens" in chosen, **chosen)
+        @initialize(data=st.data())
+        def build(self, data):
+            # one or two limits, drawn on the first segment's running totals (exactly on them, and
+            # one step either side, as often as anywhere else), so that boundaries are reached often
+            # and not hidden behind another limit stopping first
+            self.first = data.draw(segments(), label="first")
+            chosen = data.draw(limits(kinds, script=Script(self.first), at_most=2), label="limits")
+            self.subject = trial.agent(Script(self.first), record_messages="max_context_tokens" in chosen, **chosen)
             self.seen: list[Observed] = []
 
         @rule(more=segments())
         def invoke(self, more):
             self.subject.model.extend(more)
+            self._invoke()
+
+        @rule()
+        def invoke_on_the_first_segment_again(self):
+            """The segment the limits were drawn on, once more: its boundaries again, from zero."""
+            self.subject.model.extend(self.first)
+            self._invoke()
+
+        def _invoke(self):
             obs = self.subject.invoke()
             self.seen.append(obs)
             trial.check_oracle(obs, why=f"invocation #{obs.number}: counters start from zero every time")

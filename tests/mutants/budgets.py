@@ -10,7 +10,7 @@ from agent_limits.mocks import Turn, Usage
 from ._base import mutant
 
 
-@mutant("TOKENS-1", "PROP-1", bug="budget check uses > where >= belongs: one call too many at the boundary")
+@mutant("TOKENS-1", "PROP-1", "STATE-1", bug="budget check uses > where >= belongs: one call too many at the boundary")
 class BudgetGreaterThan(ReferenceAgent):
     def _limit_hit(self, run: _Run) -> str | None:
         if self.max_token_budget is None or run.usage.total != self.max_token_budget:
