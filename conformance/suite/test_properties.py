@@ -167,7 +167,7 @@ def test_one_agent_invoked_many_times_matches_the_oracle_every_time(trial):
             self.subject.model.extend(self.first)
             self._invoke()
 
-        def _invoke(self) -> None:
+        def _invoke(self):
             obs = self.subject.invoke()
             self.seen.append(obs)
             trial.check_oracle(obs, why=f"invocation #{obs.number}: counters start from zero every time")
