@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from ._native import NativeAdapter
-from .adapters import framework_adapter
+from .adapters import framework_adapter, framework_root
 from .adapter import Adapter
 
 __all__ = ["FRAMEWORK_EXTRAS", "Implementation", "ImplementationError", "adapter_for", "resolve"]
@@ -22,6 +22,14 @@ FRAMEWORK_EXTRAS: dict[str, tuple[str, str]] = {
     "langchain": ("langchain", "langchain"),
     "langgraph": ("langgraph", "langchain"),
     "tinyagent": ("tiny-agent-os", "tinyagent"),
+    "inspect_ai": ("inspect-ai", "inspect-ai"),
+    "smolagents": ("smolagents", "smolagents"),
+    "google.adk": ("google-adk", "google-adk"),
+    "autogen_agentchat": ("autogen-agentchat", "autogen"),
+    "autogen_core": ("autogen-core", "autogen"),
+    "llama_index": ("llama-index-core", "llama-index"),
+    "agno": ("agno", "agno"),
+    "crewai": ("crewai", "crewai"),
 }
 DIST = "agent-limit-conformance"
 
@@ -119,8 +127,8 @@ def adapter_for(target: Any, spec: str = "") -> Adapter:
             return NativeAdapter(target)
         except (TypeError, ValueError) as exc:
             raise ImplementationError(f"{spec}: {exc}") from exc
-    root = (getattr(target, "__module__", "") or "").split(".")[0]
-    if root in FRAMEWORK_EXTRAS:
+    root = framework_root(getattr(target, "__module__", "") or "", FRAMEWORK_EXTRAS)
+    if root is not None:
         dist, _ = FRAMEWORK_EXTRAS[root]
         raise ImplementationError(f"{spec} is a {dist} object, but this version has no adapter for {dist} yet.")
     kind = "class" if inspect.isclass(target) else type(target).__name__
@@ -141,9 +149,9 @@ def _import(module_name: str, spec: str) -> Any:
     try:
         return importlib.import_module(module_name)
     except ImportError as exc:
-        root = module_name.split(".")[0]
-        missing = getattr(exc, "name", None)
-        if root in FRAMEWORK_EXTRAS and (missing or "").split(".")[0] == root:
+        root = framework_root(module_name, FRAMEWORK_EXTRAS)
+        missing = getattr(exc, "name", None) or ""
+        if root is not None and (missing == root or missing.startswith(root + ".") or root.startswith(missing + ".")):
             dist, extra = FRAMEWORK_EXTRAS[root]
             raise ImplementationError(
                 f"--agent-impl={spec} needs {dist}, which is not installed. "
@@ -171,8 +179,8 @@ def _missing(module: Any, module_name: str, attr: str, spec: str) -> str:
     hint = f" It has: {', '.join(f'{module_name}:{n}' for n in candidates)}." if candidates else (
         " It has nothing that looks like an agent (a class with invoke/ainvoke) or an adapter."
     )
-    root = module_name.split(".")[0]
-    if root in FRAMEWORK_EXTRAS:
+    root = framework_root(module_name, FRAMEWORK_EXTRAS)
+    if root is not None:
         dist, extra = FRAMEWORK_EXTRAS[root]
         hint += (f" The adapter is tested with the {dist} version pinned by the extra: "
                  f"pip install '{DIST}[{extra}]'.")
