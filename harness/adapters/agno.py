@@ -23,8 +23,9 @@ The stop is read from what Agno reports: ``RunOutput.status`` COMPLETED is ``com
 (Agno catches every exception of a run, writes its message into ``content`` and returns) is
 ``error``. Agno never reports a run as stopped by ``tool_call_limit``, so the adapter never reports
 ``max_tool_calls``: inferring it from the refusal messages would be a breach signal Agno does not
-give. Messages, last text and usage are the run's own ``RunOutput.messages`` and
-``RunOutput.metrics``. Telemetry is off (``telemetry=False``; Agno's ``AGNO_TELEMETRY`` environment
+give. Messages and usage are the run's own ``RunOutput.messages`` and ``RunOutput.metrics``; the
+text of a completed run is its ``RunOutput.content`` (what a user reads as the answer), of any other
+run the last assistant message's text. Telemetry is off (``telemetry=False``; Agno's ``AGNO_TELEMETRY`` environment
 variable would override it), no storage (``db=None``), no history in the context (Agno's
 default), so each invocation is a fresh conversation, as Agno runs it by default.
 """
@@ -98,8 +99,11 @@ class AgnoAdapter(Adapter):
         # On ERROR Agno writes the exception's message into ``content``: it belongs to the signal.
         signal = f"{status.value}: {result.content}" if status == RunStatus.error else getattr(status, "value", status)
         messages = to_messages(result.messages or [])
-        return Outcome(stop, signal=signal, messages=messages, text=_last_text(messages),
-                       usage=to_usage(result.metrics), raw=result)
+        # A completed run's result text is Agno's ``content``; after an error ``content`` holds the
+        # error's message, so the text is the last assistant message's.
+        content = result.content if status == RunStatus.completed else None
+        text = content if isinstance(content, str) and content else _last_text(messages)
+        return Outcome(stop, signal=signal, messages=messages, text=text, usage=to_usage(result.metrics), raw=result)
 
     def reread(self, outcome: Outcome) -> Outcome | None:
         return self.outcome(outcome.raw) if isinstance(outcome.raw, RunOutput) else None
