@@ -49,8 +49,8 @@ from __future__ import annotations
 import json
 from typing import Any, Generator, Mapping, Sequence
 
-from smolagents import Tool as SmolTool
-from smolagents.models import (
+from smolagents import Tool as SmolTool  # type: ignore[import-untyped]  # smolagents ships no type information
+from smolagents.models import (  # type: ignore[import-untyped]
     ChatMessage,
     ChatMessageStreamDelta,
     ChatMessageToolCall,
@@ -59,7 +59,7 @@ from smolagents.models import (
     MessageRole,
     Model,
 )
-from smolagents.monitoring import TokenUsage
+from smolagents.monitoring import TokenUsage  # type: ignore[import-untyped]
 
 from ._model import ScriptedModel
 from ._script import Turn
@@ -102,7 +102,7 @@ def to_chat_message(turn: Turn, *, offers_tools: bool, number: int) -> ChatMessa
     return ChatMessage(role=MessageRole.ASSISTANT, content=turn.text, tool_calls=None, token_usage=usage)
 
 
-class SmolScriptedModel(Model):
+class SmolScriptedModel(Model):  # type: ignore[misc]  # Model is untyped (Any)
     """A ``smolagents.models.Model`` that replays a :class:`agent_limits.mocks.ScriptedModel`.
 
     Every ``generate`` (and every ``generate_stream``) is one model request and calls
@@ -165,7 +165,7 @@ def _inputs(parameters: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     return inputs
 
 
-class SmolToolWrapper(SmolTool):  # type: ignore[misc]  # smolagents ships no type information
+class SmolToolWrapper(SmolTool):  # type: ignore[misc]  # Tool is untyped (Any)
     """A ``smolagents.Tool`` whose ``forward`` executes an instrumented :class:`agent_limits.mocks.Tool`.
 
     ``forward`` takes ``**arguments`` (the instrumented tool's JSON schema, not a Python
