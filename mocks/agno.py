@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator, Sequence
-from typing import Any
+from typing import Any, cast
 
 from agno.exceptions import ModelRateLimitError
 from agno.metrics import MessageMetrics
@@ -114,7 +114,7 @@ class AgnoScriptedModel(Model):
         """A streamed request: the whole reply as one delta (text, tool calls and usage)."""
         yield self._parse_provider_response_delta(self.invoke(*args, **kwargs))
 
-    async def ainvoke_stream(self, *args: Any, **kwargs: Any) -> AsyncIterator[ModelResponse]:  # type: ignore[override]
+    async def ainvoke_stream(self, *args: Any, **kwargs: Any) -> AsyncIterator[ModelResponse]:
         yield self._parse_provider_response_delta(await self.ainvoke(*args, **kwargs))
 
     def _parse_provider_response(self, response: Any, **kwargs: Any) -> ModelResponse:
@@ -133,7 +133,7 @@ class AgnoScriptedModel(Model):
     def __deepcopy__(self, memo: dict[int, Any]) -> AgnoScriptedModel:
         """A copy (Agno deep-copies models in places) keeps talking to the same scripted model:
         the one call log stays the ground truth."""
-        copied: AgnoScriptedModel = super().__deepcopy__(memo)
+        copied: AgnoScriptedModel = cast(Any, super()).__deepcopy__(memo)  # Agno's is untyped
         copied.scripted = self.scripted
         return copied
 
@@ -166,8 +166,10 @@ def agno_toolkit(tools: Sequence[Tool], name: str = "scripted_tools") -> Toolkit
     """Every tool of ``tools`` in one Agno ``Toolkit``, with a sync and an async variant each
     (Agno picks the sync one on ``run`` and the async one on ``arun``; see :func:`agno_functions`)."""
     pairs = [agno_functions(t) for t in tools]
-    return Toolkit(name=name, tools=[sync for sync, _ in pairs],
-                   async_tools=[(asynchronous, asynchronous.name) for _, asynchronous in pairs])
+    toolkit = Toolkit(name=name, tools=[sync for sync, _ in pairs])
+    for _, asynchronous in pairs:
+        toolkit.register(asynchronous)  # an async entrypoint goes to ``toolkit.async_functions``
+    return toolkit
 
 
 def _text(output: Any) -> Any:
