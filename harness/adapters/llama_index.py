@@ -24,8 +24,11 @@ a user who wants a per-run budget does. Usage is what that handler counted for t
 (LlamaIndex's own token accounting; the agent itself reports none). The default tokenizer it
 falls back on is tiktoken's, whose data ships inside ``llama-index-core``: nothing is downloaded.
 
-The conversation continues across invocations of one built agent through one ``Context``
-(``ctx=``), LlamaIndex's documented way to keep state between runs. The messages of an
+The conversation continues across invocations of one built agent through one chat memory passed
+to every run (``memory=``, a ``ChatMemoryBuffer`` made as the agent makes its default one), as
+LlamaIndex's memory docs keep a chat; each run gets a fresh ``Context``. (Reusing one ``Context``
+instead does not keep the chat in this version: the workflow runtime drops the memory from the
+context's state between runs as unserializable, and keeps the in-run scratchpad.) The messages of an
 invocation are read from the run's event stream (``AgentOutput``: a reply; ``ToolCallResult``:
 a tool result), which is what LlamaIndex reports of a run, also one that raised.
 The agent runs on an event loop only: LlamaIndex offers no synchronous path, so only ``arun``.
@@ -41,6 +44,7 @@ from llama_index.core.agent.workflow import BaseWorkflowAgent, FunctionAgent
 from llama_index.core.agent.workflow.workflow_events import AgentOutput, ToolCallResult
 from llama_index.core.base.llms.types import ChatMessage, TextBlock, ToolCallBlock
 from llama_index.core.callbacks import CallbackManager, TokenCountingHandler
+from llama_index.core.memory import BaseMemory, ChatMemoryBuffer
 from llama_index.core.tools import ToolSelection
 from llama_index.core.workflow import Context
 from workflows.errors import WorkflowRuntimeError, WorkflowTimeoutError
@@ -64,6 +68,7 @@ class LlamaIndexRun:
 
     agent: BaseWorkflowAgent
     counter: TokenCountingHandler
+    memory: BaseMemory
     run_options: dict[str, Any]
     ctx: Context | None = None
     events: list[Any] = field(default_factory=list)
@@ -91,16 +96,16 @@ class LlamaIndexAdapter(Adapter):
         else:
             options.setdefault("timeout", None)  # the agents' own default: no timeout
         agent = self.agent_cls(llm=llm, tools=llama_index_tools(tools), **options)
-        return LlamaIndexRun(agent, counter, {"max_iterations": limits.get("max_turns")})
+        memory = ChatMemoryBuffer.from_defaults(llm=llm)  # what the agent would make for itself, kept across runs
+        return LlamaIndexRun(agent, counter, memory, {"max_iterations": limits.get("max_turns")})
 
     async def arun(self, agent: LlamaIndexRun, prompt: str) -> Outcome:
-        if agent.ctx is None:
-            agent.ctx = Context(agent.agent)
+        agent.ctx = Context(agent.agent)  # this run's state; the chat lives in the memory
         agent.counter.reset_counts()  # the handler counts for its lifetime; a run's budget starts at zero
         events: list[Any] = []
         agent.events = events
         try:
-            handler = agent.agent.run(prompt, ctx=agent.ctx, **agent.run_options)
+            handler = agent.agent.run(prompt, ctx=agent.ctx, memory=agent.memory, **agent.run_options)
             async for event in handler.stream_events():
                 events.append(event)
             result = await handler
