@@ -186,7 +186,7 @@ class AutogenScriptedClient(ChatCompletionClient):
         return self.context_window - self.count_tokens(messages, tools=tools)
 
     @property
-    def capabilities(self) -> ModelCapabilities:  # type: ignore[override]  # deprecated in AutoGen, still abstract
+    def capabilities(self) -> ModelCapabilities:  # deprecated in AutoGen, still abstract
         return {"vision": False, "function_calling": True, "json_output": False}
 
     @property

@@ -124,16 +124,22 @@ class AutogenAdapter(Adapter):
 
     async def arun(self, agent: AutogenRun, prompt: str) -> Outcome:
         seen: list[BaseAgentEvent | BaseChatMessage] = []
+        result: TaskResult | None = None
         try:
+            # Read to the end: after the TaskResult, run_stream still stops its runtime and marks
+            # the team as no longer running (leaving it early would leave the team "running").
             async for item in agent.team.run_stream(task=prompt):
                 if isinstance(item, TaskResult):
-                    return self.outcome(agent, item)
-                seen.append(item)
+                    result = item
+                else:
+                    seen.append(item)
         except Exception as exc:  # a framework error is an outcome, not a harness crash
             messages = to_messages(seen)
             return Outcome(ERROR, signal=exc, messages=messages, text=_last_text(messages),
                            usage=_usage_of(seen) if seen else None, raw=None)
-        raise AssertionError("AutoGen's run_stream ended without a TaskResult")
+        if result is None:
+            raise AssertionError("AutoGen's run_stream ended without a TaskResult")
+        return self.outcome(agent, result)
 
     def outcome(self, run: AutogenRun, result: TaskResult) -> Outcome:
         """Translate a ``TaskResult``: stop from ``stop_reason``, usage from the messages' ``models_usage``."""
