@@ -41,7 +41,8 @@ def _run(agent: Agent, prompt: str, mode: str):
 # -- the dialect ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_single_tool_calls_reach_the_final_answer_with_scripted_usage(mode):
-    script = Script([Turn.tools(usage=Usage(11, 2)), Turn.tools(usage=Usage(13, 3)), Turn.answer("found", Usage(17, 5))])
+    script = Script([Turn.tools(usage=Usage(11, 2)), Turn.tools(usage=Usage(13, 3)),
+                     Turn.answer("found", Usage(17, 5))])
     lookup = Tool()
     agent, scripted = _agent(script, lookup)
     result = _run(agent, "Find it.", mode)
