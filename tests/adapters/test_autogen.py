@@ -15,7 +15,7 @@ from autogen_agentchat.agents import AssistantAgent  # noqa: E402
 from autogen_agentchat.conditions import TextMessageTermination, TokenUsageTermination  # noqa: E402
 from autogen_agentchat.messages import TextMessage, ToolCallSummaryMessage  # noqa: E402
 from autogen_agentchat.teams import RoundRobinGroupChat  # noqa: E402
-from autogen_core.models import RequestUsage  # noqa: E402
+from autogen_core.models import RequestUsage, UserMessage  # noqa: E402
 
 from agent_limits.harness import ImplementationError, resolve, transcript_problems  # noqa: E402
 from agent_limits.harness.adapters.autogen import AutogenAdapter, AutogenRun, stop_kind, to_messages  # noqa: E402
@@ -57,12 +57,13 @@ def test_single_tool_calls_reach_the_final_answer_with_scripted_usage():
 def test_the_scripted_usage_reaches_autogens_token_accounting():
     """TokenUsageTermination sums the usage the dialect reports: 3 replies of 15 tokens spend a budget of 45."""
     scripted = ScriptedModel(Script.endless_tools(usage=Usage(10, 5)))
-    agent = AssistantAgent("assistant", model_client=AutogenScriptedClient(scripted), tools=autogen_tools([Tool()]))
+    client = AutogenScriptedClient(scripted)
+    agent = AssistantAgent("assistant", model_client=client, tools=autogen_tools([Tool()]))
     team = RoundRobinGroupChat([agent], termination_condition=TokenUsageTermination(max_total_token=45))
     result = asyncio.run(team.run(task="Go."))
     assert result.stop_reason is not None and result.stop_reason.startswith("Token usage limit reached, total token count: 45")
     assert len(scripted.calls) == 3
-    assert agent._model_client.total_usage() == RequestUsage(prompt_tokens=30, completion_tokens=15)
+    assert client.total_usage() == RequestUsage(prompt_tokens=30, completion_tokens=15)
 
 
 def test_parallel_tool_calls_are_all_executed_and_answered():
@@ -118,7 +119,6 @@ def test_an_injected_model_error_propagates_after_the_call_is_logged():
 
 def test_the_token_counter_sizes_autogens_token_limited_context():
     words = AutogenScriptedClient(ScriptedModel(Script.answer()), token_counter=lambda text: text.count("tok"))
-    from autogen_core.models import UserMessage
     assert words.count_tokens([UserMessage(content="tok tok x", source="user")]) == 2
 
 
