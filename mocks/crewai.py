@@ -37,7 +37,7 @@ instead of silently dropping a call. Only this module (and the CrewAI adapter) i
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from typing import Any, Sequence, cast
 
 from crewai.events.types.llm_events import LLMCallType
 from crewai.llms.base_llm import BaseLLM
@@ -119,7 +119,7 @@ class CrewScriptedLLM(BaseLLM):
         self._track_token_usage_internal({"prompt_tokens": usage.input_tokens,
                                           "completion_tokens": usage.output_tokens,
                                           "cached_prompt_tokens": usage.cached_input_tokens})
-        self._emit_call_completed_event(text, LLMCallType.LLM_CALL, from_task, from_agent, list(formatted))
+        self._emit_call_completed_event(text, LLMCallType.LLM_CALL, from_task, from_agent, cast(Any, formatted))
         return text
 
     def supports_function_calling(self) -> bool:
