@@ -25,7 +25,8 @@ a user who wants a per-run budget does. Usage is what that handler counted for t
 falls back on is tiktoken's, whose data ships inside ``llama-index-core``: nothing is downloaded.
 
 The conversation continues across invocations of one built agent through one chat memory passed
-to every run (``memory=``, a ``ChatMemoryBuffer`` made as the agent makes its default one), as
+to every run (``memory=``, a ``ChatMemoryBuffer`` made as the agent makes its default one, its
+async methods called on the loop instead of on worker threads: ``LoopChatMemory`` says why), as
 LlamaIndex's memory docs keep a chat; each run gets a fresh ``Context``. (Reusing one ``Context``
 instead does not keep the chat in this version: the workflow runtime drops the memory from the
 context's state between runs as unserializable, and keeps the in-run scratchpad.) The messages of an
@@ -44,13 +45,13 @@ from llama_index.core.agent.workflow import BaseWorkflowAgent, FunctionAgent
 from llama_index.core.agent.workflow.workflow_events import AgentOutput, ToolCallResult
 from llama_index.core.base.llms.types import ChatMessage, TextBlock, ToolCallBlock
 from llama_index.core.callbacks import CallbackManager, TokenCountingHandler
-from llama_index.core.memory import BaseMemory, ChatMemoryBuffer
+from llama_index.core.memory import BaseMemory
 from llama_index.core.tools import ToolSelection
 from llama_index.core.workflow import Context
 from workflows.errors import WorkflowRuntimeError, WorkflowTimeoutError
 
 from agent_limits.mocks import ScriptedModel, Tool, Usage
-from agent_limits.mocks.llama_index import ScriptedFunctionCallingLLM, llama_index_tools
+from agent_limits.mocks.llama_index import LoopChatMemory, ScriptedFunctionCallingLLM, llama_index_tools
 
 from .._limits import COMPLETED, ERROR
 from .._resolve import ImplementationError
@@ -95,8 +96,9 @@ class LlamaIndexAdapter(Adapter):
             options["timeout"] = limits["timeout_seconds"]
         else:
             options.setdefault("timeout", None)  # the agents' own default: no timeout
-        agent = self.agent_cls(llm=llm, tools=llama_index_tools(tools), **options)
-        memory = ChatMemoryBuffer.from_defaults(llm=llm)  # what the agent would make for itself, kept across runs
+        agent_tools: list[Any] = llama_index_tools(tools)
+        agent = self.agent_cls(llm=llm, tools=agent_tools, **options)
+        memory = LoopChatMemory.from_defaults(llm=llm)  # the agent's default memory, kept across runs
         return LlamaIndexRun(agent, counter, memory, {"max_iterations": limits.get("max_turns")})
 
     async def arun(self, agent: LlamaIndexRun, prompt: str) -> Outcome:
@@ -108,7 +110,7 @@ class LlamaIndexAdapter(Adapter):
             handler = agent.agent.run(prompt, ctx=agent.ctx, memory=agent.memory, **agent.run_options)
             async for event in handler.stream_events():
                 events.append(event)
-            result = await handler
+            result: Any = await handler
         except Exception as exc:  # a breach or an error is an outcome, not a harness crash
             messages = [Message("user", prompt), *to_messages(events)]
             return Outcome(breach_kind(exc), signal=exc, messages=messages, text=_last_text(messages),
