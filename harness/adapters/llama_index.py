@@ -67,7 +67,7 @@ _TOKEN_BUDGET = "Token budget exceeded!"
 class LlamaIndexRun:
     """A built LlamaIndex agent, the run options its limits became, and the conversation so far."""
 
-    agent: BaseWorkflowAgent
+    agent: FunctionAgent
     counter: TokenCountingHandler
     memory: BaseMemory
     run_options: dict[str, Any]
@@ -76,12 +76,12 @@ class LlamaIndexRun:
 
 
 class LlamaIndexAdapter(Adapter):
-    """Builds a real LlamaIndex workflow agent (``FunctionAgent`` or a subclass) on the scripted LLM."""
+    """Builds a real LlamaIndex ``FunctionAgent`` (or subclass) on the scripted LLM and runs it."""
 
     name = "llama-index"
     capabilities = frozenset({"max_turns", "max_token_budget", "timeout_seconds"})
 
-    def __init__(self, agent_cls: type[BaseWorkflowAgent] = FunctionAgent, **agent_options: Any) -> None:
+    def __init__(self, agent_cls: type[FunctionAgent] = FunctionAgent, **agent_options: Any) -> None:
         #: The agent class; ``agent_options`` go to its constructor (e.g. ``streaming=False``,
         #: ``system_prompt=``): how to test an agent configured the way your application builds it.
         self.agent_cls = agent_cls
@@ -186,10 +186,20 @@ def _last_text(messages: Sequence[Message]) -> str | None:
 
 
 def adapter_for(target: Any) -> Adapter:
-    """The adapter for a LlamaIndex workflow agent class (``FunctionAgent``, ``ReActAgent`` or a subclass)."""
-    if inspect.isclass(target) and issubclass(target, BaseWorkflowAgent) and not inspect.isabstract(target):
+    """The adapter for ``FunctionAgent`` or a subclass of it.
+
+    ``ReActAgent`` and ``CodeActAgent`` read their tool calls from the reply's text (``Action:`` /
+    code blocks, with ids they make up), which the scripted function-calling LLM does not write:
+    they are refused by name rather than driven into retry loops.
+    """
+    if inspect.isclass(target) and issubclass(target, FunctionAgent):
         return LlamaIndexAdapter(target)
+    if inspect.isclass(target) and issubclass(target, BaseWorkflowAgent) and not inspect.isabstract(target):
+        raise ImplementationError(
+            f"{target!r} is a LlamaIndex agent that reads tool calls from the reply's text; the scripted LLM speaks "
+            "function calling: name llama_index.core.agent.workflow:FunctionAgent (or a subclass of it)"
+        )
     raise ImplementationError(
         f"{target!r} comes from LlamaIndex but is not a workflow agent class: name "
-        "llama_index.core.agent.workflow:FunctionAgent (or ReActAgent, or a subclass of either)"
+        "llama_index.core.agent.workflow:FunctionAgent (or a subclass of it)"
     )
