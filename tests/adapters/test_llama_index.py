@@ -98,6 +98,24 @@ def test_an_injected_model_error_propagates_after_the_call_is_logged(error):
     assert len(scripted.calls) == 2  # LlamaIndex core retries nothing: the throttled attempt ends the run
 
 
+def test_every_entry_point_is_one_scripted_call_with_usage():
+    script = Script([Turn.tools(usage=Usage(3, 1)), Turn.answer("a", Usage(4, 2)), Turn.answer("b", Usage(5, 3)),
+                     Turn.answer("c", Usage(6, 4))])
+    scripted = ScriptedModel(script)
+    llm = ScriptedFunctionCallingLLM(scripted)
+    tools = llama_index_tools([Tool()])
+    response = llm.chat_with_tools(tools, user_msg="Go.")
+    assert [t.tool_id for t in llm.get_tool_calls_from_response(response)] == ["call-0-0"]
+    assert response.raw == {"usage": {"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4}}
+    assert len(list(llm.stream_chat([]))) == 1
+    assert llm.complete("hi").text == "b"
+    assert asyncio.run(llm.acomplete("hi")).additional_kwargs["completion_tokens"] == 4
+    assert len(scripted.calls) == 4
+    with pytest.raises(ValueError, match="at least one tool call"):
+        llm.get_tool_calls_from_response(response.model_copy(update={"message": response.message.model_copy(
+            update={"blocks": []})}))
+
+
 # -- the adapter ----------------------------------------------------------------------------------
 def test_resolve_picks_the_llama_index_adapter():
     impl = resolve(SPEC)
