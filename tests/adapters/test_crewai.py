@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 
 import pytest
 
@@ -110,13 +111,19 @@ def test_max_iter_makes_one_call_more_and_reports_a_completion(mode):
     assert outcome.text is not None and outcome.text.startswith("Action: lookup")
 
 
-def test_a_timeout_error_is_the_timeout_breach_with_partial_results():
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_max_execution_time_is_the_timeout_breach_raised_only_after_the_run(mode):
+    """``max_execution_time`` is a real-time wait (docs/findings/crewai.md): a tool that takes 1.05 s
+    of real time crosses a 1 s deadline, yet the next LLM call still happens, and CrewAI's
+    TimeoutError arrives after the run; the adapter maps it to ``timeout_seconds``."""
+    slow = Tool(fn=lambda **_: time.sleep(1.05) or "slow result")
     adapter = CrewAIAdapter()
-    built = adapter.build(ScriptedModel(Script.answer()), [Tool()], {"timeout_seconds": 60})
-    assert built.agent.max_execution_time == 60
-    outcome = adapter.failed(built, TimeoutError("Task 'x' execution timed out after 60 seconds."))
+    scripted = ScriptedModel(Script([Turn.tools(text="looking", usage=USAGE), Turn.answer("done", USAGE)]))
+    built = adapter.build(scripted, [slow], {"timeout_seconds": 1})
+    outcome = adapter.run(built, "Go.") if mode == "sync" else asyncio.run(adapter.arun(built, "Go."))
     assert outcome.stop == "timeout_seconds" and isinstance(outcome.error, TimeoutError)
-    assert outcome.usage == Usage(0, 0)
+    assert len(scripted.calls) == 2 and len(slow.executions) == 1
+    assert outcome.usage == Usage(20, 10) and outcome.text == "done"
 
 
 def test_an_error_is_an_outcome_with_the_partial_results():
