@@ -66,8 +66,8 @@ from ._script import Turn
 from ._tools import Tool
 from ._usage import Usage
 
-__all__ = ["CONTEXT_WINDOW", "LoopChatMemory", "ScriptedFunctionCallingLLM", "ScriptedTool", "llama_index_tool", "llama_index_tools",
-           "to_chat_response", "usage_fields"]
+__all__ = ["CONTEXT_WINDOW", "LoopChatMemory", "ScriptedFunctionCallingLLM", "ScriptedTool", "llama_index_tool",
+           "llama_index_tools", "to_chat_response", "usage_fields"]
 
 #: The context window the dialect declares (a modern model's): LlamaIndex's default chat memory
 #: keeps 75% of it, so the scripted conversations are never trimmed by a window of 3900 tokens.

@@ -2,14 +2,14 @@
 ``--agent-impl=llama_index.core.agent.workflow:FunctionAgent``.
 
 A LlamaIndex agent (``FunctionAgent``, a ``Workflow``) is run with
-``await agent.run(user_msg, ctx=ctx, max_iterations=N)``; its limits are spread over three places,
+``await agent.run(user_msg, max_iterations=N)``; its limits are spread over three places,
 each set the way the LlamaIndex docs set it, and a breach is an exception:
 
-    canonical            LlamaIndex knob                                        breach signal
-    max_turns=N          agent.run(..., max_iterations=N)                       WorkflowRuntimeError ('Max iterations of N reached! ...')
-    max_token_budget=B   TokenCountingHandler(token_budget=B) on the LLM's      ValueError ('Token budget exceeded! Limit: B, ...')
-                         CallbackManager (reset_counts() before each run)
-    timeout_seconds=T    FunctionAgent(..., timeout=T) (the Workflow timeout)   WorkflowTimeoutError
+    canonical            LlamaIndex knob                                   breach signal
+    max_turns=N          agent.run(..., max_iterations=N)                  WorkflowRuntimeError ('Max iterations ...')
+    max_token_budget=B   TokenCountingHandler(token_budget=B) on the       ValueError ('Token budget exceeded! ...')
+                         LLM's CallbackManager (reset_counts() per run)
+    timeout_seconds=T    FunctionAgent(..., timeout=T) (Workflow timeout)  WorkflowTimeoutError
 
 LlamaIndex has no output-token budget, tool-call cap, cost cap, tool-output size cap or request
 ceiling, so those kinds are not declared: ``allow_parallel_tool_calls`` is a flag for the model,

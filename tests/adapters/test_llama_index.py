@@ -18,7 +18,16 @@ from workflows.errors import WorkflowRuntimeError, WorkflowTimeoutError  # noqa:
 
 from agent_limits.harness import ImplementationError, resolve, transcript_problems  # noqa: E402
 from agent_limits.harness.adapters.llama_index import LlamaIndexAdapter, breach_kind  # noqa: E402
-from agent_limits.mocks import ModelThrottled, Script, ScriptedModel, Tool, ToolCall, Turn, Usage, frozen_clock  # noqa: E402
+from agent_limits.mocks import (  # noqa: E402
+    ModelThrottled,
+    Script,
+    ScriptedModel,
+    Tool,
+    ToolCall,
+    Turn,
+    Usage,
+    frozen_clock,
+)
 from agent_limits.mocks.llama_index import ScriptedFunctionCallingLLM, llama_index_tools  # noqa: E402
 
 from tests.adapters._breach import USAGE, assert_received_replies, breach
@@ -48,7 +57,8 @@ def _counted(counter: TokenCountingHandler) -> Usage:
 # -- the dialect ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("streaming", [True, False], ids=["astream_chat", "achat"])
 def test_single_tool_calls_reach_the_final_answer_with_scripted_usage(streaming):
-    script = Script([Turn.tools(usage=Usage(11, 2)), Turn.tools(usage=Usage(13, 3)), Turn.answer("found", Usage(17, 5))])
+    script = Script([Turn.tools(usage=Usage(11, 2)), Turn.tools(usage=Usage(13, 3)),
+                     Turn.answer("found", Usage(17, 5))])
     lookup = Tool()
     agent, scripted, counter = _agent(script, lookup, streaming=streaming)
     output = _run(agent, "Find it.")
@@ -131,7 +141,8 @@ def test_an_agent_that_reads_tool_calls_from_text_is_refused_by_name():
     assert ReActAgent.__module__.startswith("llama_index")
 
 
-@pytest.mark.parametrize("spec", ["llama_index.core.tools:FunctionTool", "llama_index.core.agent.workflow:AgentWorkflow",
+@pytest.mark.parametrize("spec", ["llama_index.core.tools:FunctionTool",
+                                  "llama_index.core.agent.workflow:AgentWorkflow",
                                   "llama_index.core.agent.workflow:BaseWorkflowAgent"])
 def test_a_llama_index_object_that_is_not_an_agent_class_is_refused_clearly(spec):
     with pytest.raises(ImplementationError, match="not a workflow agent class"):
@@ -144,7 +155,8 @@ def test_max_turns_is_a_breach_after_n_calls_that_skips_the_last_replys_tools():
     assert isinstance(outcome.signal, WorkflowRuntimeError) and "Max iterations of 3" in str(outcome.signal)
     assert outcome.usage == Usage(30, 15) and outcome.text == "looking"
     # LlamaIndex raises before the third reply's tool call runs: a real divergence (TURNS-3).
-    assert transcript_problems(outcome.messages, scripted.calls) == ["tool call(s) without a result (dangling): ['call-2-0']"]
+    assert transcript_problems(outcome.messages, scripted.calls) == [
+        "tool call(s) without a result (dangling): ['call-2-0']"]
 
 
 def test_the_token_budget_is_a_breach_one_call_late_that_loses_the_last_reply():
