@@ -121,6 +121,7 @@ class InspectAdapter(Adapter):
         self.agent_options = agent_options
         self.log_dir = tempfile.mkdtemp(prefix="agent-limits-inspect-")
         weakref.finalize(self, shutil.rmtree, self.log_dir, True)
+        _warm_up(self)
 
     def build(self, model: ScriptedModel, tools: Sequence[Tool], limits: Mapping[str, Any]) -> InspectRun:
         self.refuse_unsupported(limits)
@@ -191,6 +192,27 @@ class InspectAdapter(Adapter):
         options = "".join(f", {k}={v!r}" for k, v in self.agent_options.items())
         return (f"inspect-ai ({self.factory.__module__}.{self.factory.__qualname__}{options}, submit=False; "
                 "eval()/eval_async() of one sample, as_solver(limits=[...]))")
+
+
+_warm = False
+
+
+def _warm_up(adapter: InspectAdapter) -> None:
+    """One throwaway eval, once per process, before any judged invocation.
+
+    Inspect imports most of its evaluation machinery on the first ``eval()`` (2-3 s of imports,
+    far more on a loaded machine), which the watchdog would otherwise charge to the first judged
+    invocation; and an eval the watchdog interrupts leaves Inspect's one-eval-at-a-time flag set,
+    so every later ``eval()`` in the process refuses to start (see docs/findings/inspect_ai.md).
+    """
+    global _warm
+    if _warm:
+        return
+    _warm = True
+    from agent_limits.mocks import Script
+
+    built = InspectAdapter.build(adapter, ScriptedModel(Script.answer()), [], {})
+    adapter.run(built, "warm up")
 
 
 def scoped_limits(values: Mapping[str, Any]) -> list[Limit]:
