@@ -128,7 +128,8 @@ def test_max_execution_time_is_the_timeout_breach_raised_only_after_the_run(mode
 
 def test_an_error_is_an_outcome_with_the_partial_results():
     adapter = CrewAIAdapter()
-    scripted = ScriptedModel(Script([Turn.tools(text="looking", usage=USAGE), Turn(raises=RuntimeError("provider down"))]))
+    scripted = ScriptedModel(Script([Turn.tools(text="looking", usage=USAGE),
+                                     Turn(raises=RuntimeError("provider down"))]))
     built = adapter.build(scripted, [Tool()], {})
     built.agent.max_retry_limit = 0
     outcome = adapter.run(built, "Go.")
@@ -152,7 +153,8 @@ def test_a_limit_crewai_lacks_is_refused_not_emulated():
 
 
 def test_none_leaves_crewais_defaults():
-    built = CrewAIAdapter().build(ScriptedModel(Script.answer()), [Tool()], {"max_turns": None, "timeout_seconds": None})
+    built = CrewAIAdapter().build(ScriptedModel(Script.answer()), [Tool()],
+                                  {"max_turns": None, "timeout_seconds": None})
     assert built.agent.max_iter == 25 and built.agent.max_execution_time is None
 
 
