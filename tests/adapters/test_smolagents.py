@@ -3,8 +3,14 @@ adapter maps ``max_steps`` / ``max_tool_threads`` and ``RunResult.state`` onto t
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
+# huggingface_hub (a smolagents dependency) reads HF_HUB_OFFLINE when smolagents imports it; without
+# it, a later freeze_time in this process (the suite's frozen clocks scan every module) loads
+# huggingface_hub.cli, which fetches a registry from huggingface.co (docs/findings/smolagents.md).
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
 pytest.importorskip("smolagents")
 
 from smolagents import CodeAgent, ToolCallingAgent  # noqa: E402
