@@ -32,7 +32,7 @@ over). The transcript is this invocation's ``agent.memory.steps``: one assistant
 reply (``model_output_message``, its tool calls in the model's order), one tool result per call
 (smolagents keeps one joined ``observations`` text per step: it stands on the step's first
 call's result, the other results carry no text; a step whose tools raised keeps only the error,
-which answers the first call, as smolagents' own ``Call id:`` line says). A ``final_answer`` call
+read as the first call's result, the other calls left without one). A ``final_answer`` call
 is how a ``ToolCallingAgent`` receives a text answer (see ``agent_limits.mocks.smolagents``), so
 it is read as the reply's text, not as a tool call. smolagents has no async agent path.
 """
