@@ -55,7 +55,7 @@ import sys
 import threading
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence, TypeVar
 
 import freezegun.api as _freezegun
 import freezegun.config as _freezegun_config
@@ -63,12 +63,21 @@ from freezegun import freeze_time
 
 __all__ = ["EPOCH", "IGNORED_MODULES", "FrozenClock", "frozen_clock"]
 
+_T = TypeVar("_T")
+
 #: Where frozen time starts: near the epoch, where float timestamps are exact to well below 1 us.
 EPOCH = "1970-01-02"
 #: Modules that keep reading real time: the test runner's timing and Hypothesis' deadlines.
 IGNORED_MODULES: tuple[str, ...] = ("_pytest.runner", "_pytest.timing", "_pytest.terminal", "hypothesis")
 #: Real seconds a jumping loop waits for a worker thread before jumping the clock.
 _THREAD_GRACE = 0.01
+#: Real seconds a jumping loop waits for a job of its own executor (``asyncio.to_thread``,
+#: ``loop.run_in_executor``) before jumping the clock anyway. Such a job takes no frozen time (a
+#: framework's memory or file access), so it normally ends in milliseconds; but on a loaded
+#: machine it may take longer than the thread grace, and a jump meanwhile would move the clock to
+#: the next timer (a deadline) while the job still runs. The loop knows its own jobs, so it waits
+#: for them (woken as soon as one ends); the cap keeps a job that waits for the clock from hanging.
+_EXECUTOR_GRACE = 2.0
 #: freezegun's monotonic readers (seconds, nanoseconds) that a frozen clock replaces while active.
 _MONOTONIC_HOOKS = ("_get_fake_monotonic", "_get_fake_monotonic_ns")
 #: freezegun's rule for who reads real time, replaced while a frozen clock is active.
@@ -267,15 +276,19 @@ class _Hooks:
 
 
 class _JumpingSelector(selectors.DefaultSelector):
-    def __init__(self, clock: FrozenClock) -> None:
+    def __init__(self, clock: FrozenClock, busy: Callable[[], bool]) -> None:
         super().__init__()
         self._clock = clock
+        self._busy = busy
 
     def select(self, timeout: float | None = None) -> list[Any]:
         if timeout is None or timeout <= 0:
             return super().select(timeout)
         before = self._clock.now()
-        grace = _THREAD_GRACE if threading.active_count() > 1 else 0
+        if self._busy():  # the loop's own executor jobs: an ending one wakes the select at once
+            grace = _EXECUTOR_GRACE
+        else:
+            grace = _THREAD_GRACE if threading.active_count() > 1 else 0
         events = super().select(min(timeout, grace))
         if not events and not self._clock.pending:  # a thread's pending latency lands first
             self._clock.advance_to(before + timeout)  # a thread may have moved it meanwhile: no overshoot
@@ -288,7 +301,18 @@ class _JumpingEventLoop(asyncio.SelectorEventLoop):
     autojump = True
 
     def __init__(self, clock: FrozenClock) -> None:
-        super().__init__(_JumpingSelector(clock))
+        self._jobs = 0  # executor jobs started and not yet ended
+        super().__init__(_JumpingSelector(clock, lambda: self._jobs > 0))
+
+    def run_in_executor(self, executor: Any, func: Callable[..., _T], *args: Any) -> asyncio.Future[_T]:
+        """Count the job while it runs, so that no idle wait jumps the clock past it."""
+        future = super().run_in_executor(executor, func, *args)
+        self._jobs += 1
+        future.add_done_callback(self._ended)
+        return future
+
+    def _ended(self, _future: asyncio.Future[Any]) -> None:
+        self._jobs -= 1
 
 
 @contextmanager

@@ -21,7 +21,8 @@ def readme_examples() -> list[str]:
     return [b for b in blocks if "): ..." not in b]  # protocol sketches have "...": bodies
 
 
-FRAMEWORK_MODULES = ("strands", "agents", "pydantic_ai", "langchain", "tinyagent")
+FRAMEWORK_MODULES = ("strands", "agents", "pydantic_ai", "langchain", "tinyagent", "inspect_ai", "smolagents", "google.adk",
+                     "autogen_agentchat", "llama_index", "agno", "crewai")
 
 
 def docstring_example(module: object) -> str:
@@ -49,7 +50,9 @@ def test_docstring_example_runs(module):
 @pytest.mark.parametrize(
     "dialect, framework",
     [("strands", "strands"), ("openai_agents", "agents"), ("pydantic_ai", "pydantic_ai"),
-     ("langchain", "langchain.agents"), ("tinyagent", "tinyagent")],
+     ("langchain", "langchain.agents"), ("tinyagent", "tinyagent"), ("agno", "agno"),
+     ("autogen", "autogen_agentchat"), ("llama_index", "llama_index.core"),
+     ("crewai", "crewai")],
 )
 def test_framework_dialect_example_runs(dialect, framework):
     pytest.importorskip(framework)

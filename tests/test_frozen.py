@@ -198,3 +198,25 @@ def test_the_real_time_rule_is_ours_only_while_our_clock_is_active():
     with frozen_clock():
         assert freezegun.api._should_use_real_time is not original
     assert freezegun.api._should_use_real_time is original
+
+
+def test_a_jumping_loop_waits_for_its_own_executor_jobs_before_jumping_to_a_deadline():
+    """Work a framework hands to ``asyncio.to_thread`` takes no frozen time, however long it takes
+    in real time (a loaded machine): the deadline must not pass while it runs."""
+    with frozen_clock() as clock:
+
+        def slow_bookkeeping() -> str:
+            time.sleep(0.2)  # real time: twenty times the thread grace
+            return "kept"
+
+        async def agent() -> tuple[str, float]:
+            start = time.monotonic()
+            kept = await asyncio.wait_for(asyncio.to_thread(slow_bookkeeping), timeout=60)
+            await asyncio.sleep(30)  # and an idle wait still jumps at once
+            return kept, time.monotonic() - start
+
+        loop = clock.new_event_loop()
+        try:
+            assert loop.run_until_complete(agent()) == ("kept", 30.0)
+        finally:
+            loop.close()
