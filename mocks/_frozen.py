@@ -315,6 +315,33 @@ class _JumpingEventLoop(asyncio.SelectorEventLoop):
         self._jobs -= 1
 
 
+def _spare_lazy_modules() -> None:
+    """Keep freezegun's start-up scan of ``sys.modules`` from importing what a module loads lazily.
+
+    To find the clock functions it must swap, freezegun reads every attribute of every loaded
+    module (``getattr`` over ``dir(module)``). A module with a PEP 562 ``__getattr__`` imports an
+    attribute on its first read: huggingface_hub's package (loaded by smolagents) imports its CLI
+    that way, which fetches a registry from huggingface.co - a network call from a frozen test.
+    For such a module the scan is answered, through freezegun's own cache, from what the module
+    has really loaded (``vars(module)``): what gets swapped is the same, since an attribute not
+    yet loaded holds no clock function. A freezegun without that cache scans as it always did.
+    """
+    cache = getattr(_freezegun, "_GLOBAL_MODULES_CACHE", None)
+    clocks = getattr(_freezegun, "_real_time_object_ids", None)
+    fingerprint = getattr(_freezegun, "_get_module_attributes_hash", None)
+    if not isinstance(cache, dict) or not isinstance(clocks, set) or not callable(fingerprint):
+        return
+    for name, module in list(sys.modules.items()):
+        attributes = getattr(module, "__dict__", None)
+        if not isinstance(attributes, dict) or not callable(attributes.get("__getattr__")):
+            continue
+        try:
+            found = [(attr, value) for attr, value in list(attributes.items()) if id(value) in clocks]
+            cache[name] = (fingerprint(module), found)
+        except Exception:  # an odd module (a dir() that fails): freezegun decides, as before
+            continue
+
+
 @contextmanager
 def frozen_clock(start: str = EPOCH, ignore: Sequence[str] = ()) -> Iterator[FrozenClock]:
     """Freeze time for the block; usable per Hypothesis example (unlike a function-scoped fixture).
@@ -325,6 +352,7 @@ def frozen_clock(start: str = EPOCH, ignore: Sequence[str] = ()) -> Iterator[Fro
     """
     deep = (*IGNORED_MODULES, *ignore)
     own = tuple(m for m in _freezegun_config.settings.default_ignore_list if not m.startswith(deep))
+    _spare_lazy_modules()
     # freezegun adds its default list to ``ignore``: those modules keep their own clocks unpatched
     with freeze_time(start, ignore=list(deep)) as factory:
         clock = FrozenClock(factory, deep, own)

@@ -220,3 +220,26 @@ def test_a_jumping_loop_waits_for_its_own_executor_jobs_before_jumping_to_a_dead
             assert loop.run_until_complete(agent()) == ("kept", 30.0)
         finally:
             loop.close()
+
+
+def test_freezing_never_imports_what_a_module_loads_lazily(monkeypatch):
+    """freezegun scans every loaded module's attributes; a PEP 562 ``__getattr__`` (huggingface_hub's
+    package) would import on that read - and huggingface_hub's CLI fetches from the network."""
+    import sys
+    import types
+
+    lazy = types.ModuleType("lazy_package_for_test")
+    loaded: list[str] = []
+
+    def __getattr__(name: str) -> object:
+        loaded.append(name)
+        raise AttributeError(name)
+
+    lazy.__getattr__ = __getattr__  # type: ignore[method-assign]
+    lazy.__dir__ = lambda: ["cli", "monotonic"]  # type: ignore[method-assign]
+    lazy.monotonic = time.monotonic  # type: ignore[attr-defined]  # loaded: must still be swapped
+    monkeypatch.setitem(sys.modules, lazy.__name__, lazy)
+    with frozen_clock() as clock:
+        clock.advance(5.0)
+        assert lazy.monotonic() == clock.now()  # type: ignore[attr-defined]
+    assert loaded == []
