@@ -55,7 +55,8 @@ import sys
 import threading
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import Any, Callable, Iterator, Sequence, TypeVar
+from concurrent.futures import Executor
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence, TypeVar
 
 import freezegun.api as _freezegun
 import freezegun.config as _freezegun_config
@@ -64,6 +65,10 @@ from freezegun import freeze_time
 __all__ = ["EPOCH", "IGNORED_MODULES", "FrozenClock", "frozen_clock"]
 
 _T = TypeVar("_T")
+if TYPE_CHECKING:
+    from typing_extensions import TypeVarTuple, Unpack
+
+    _Ts = TypeVarTuple("_Ts")
 
 #: Where frozen time starts: near the epoch, where float timestamps are exact to well below 1 us.
 EPOCH = "1970-01-02"
@@ -304,7 +309,8 @@ class _JumpingEventLoop(asyncio.SelectorEventLoop):
         self._jobs = 0  # executor jobs started and not yet ended
         super().__init__(_JumpingSelector(clock, lambda: self._jobs > 0))
 
-    def run_in_executor(self, executor: Any, func: Callable[..., _T], *args: Any) -> asyncio.Future[_T]:
+    def run_in_executor(self, executor: Executor | None, func: Callable[[Unpack[_Ts]], _T],
+                        *args: Unpack[_Ts]) -> asyncio.Future[_T]:
         """Count the job while it runs, so that no idle wait jumps the clock past it."""
         future = super().run_in_executor(executor, func, *args)
         self._jobs += 1
