@@ -156,7 +156,8 @@ class InspectAdapter(Adapter):
         return self.outcome(agent, logs)
 
     def _options(self) -> dict[str, Any]:
-        return {"log_dir": self.log_dir, "score": False, "log_realtime": False}
+        return {"log_dir": self.log_dir, "log_format": "json", "score": False, "log_realtime": False,
+                "ctl_server": False}
 
     # -- translating results ------------------------------------------------------------------
     def outcome(self, run: InspectRun, logs: Sequence[EvalLog]) -> Outcome:
