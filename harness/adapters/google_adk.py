@@ -165,14 +165,15 @@ def to_messages(contents: Iterable[types.Content | None]) -> list[Message]:
     """google.genai contents as transcript entries.
 
     A ``model`` content is one assistant entry (its non-thought text, the ids of its
-    ``function_call`` parts); each ``function_response`` part is one ``tool`` entry; a user content's
-    text is a ``user`` entry. Contents without parts (ADK's bookkeeping events) are left out.
+    ``function_call`` parts), also an empty reply's content without parts; each
+    ``function_response`` part is one ``tool`` entry; a user content's text is a ``user`` entry.
+    Events without content (ADK's bookkeeping, e.g. the agent's end state) are left out.
     """
     out: list[Message] = []
     for content in contents:
-        if content is None or not content.parts:
+        if content is None:
             continue
-        parts = content.parts
+        parts = content.parts or []
         texts = [p.text for p in parts if p.text and not p.thought]
         text = "".join(texts) if texts else None
         if content.role == "model":

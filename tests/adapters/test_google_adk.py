@@ -174,6 +174,15 @@ def test_each_invocation_reports_its_own_events_and_usage_on_one_session():
     assert [m.text for m in adapter.received(last) if m.role == "user"] == ["first", "second"]  # the chat went on
 
 
+def test_an_empty_final_answer_is_still_one_assistant_message():
+    adapter = GoogleAdkAdapter()
+    scripted = ScriptedModel(Script([Turn.tools(usage=Usage(10, 5)), Turn(text=None, usage=Usage(3, 1))]))
+    outcome = asyncio.run(adapter.arun(adapter.build(scripted, [Tool()], {}), "Go."))
+    assert (outcome.stop, outcome.text, outcome.usage) == ("completed", None, Usage(13, 6))
+    assert [m.role for m in outcome.messages] == ["user", "assistant", "tool", "assistant"]
+    assert transcript_problems(outcome.messages, scripted.calls) == []
+
+
 def test_no_max_turns_is_adks_own_unbounded_spelling():
     built = GoogleAdkAdapter().build(ScriptedModel(Script.answer()), [Tool()], {"max_turns": None})
     assert built.run_config.max_llm_calls == 0  # ADK: "<= 0 allows for unbounded number of llm calls"
