@@ -58,7 +58,6 @@ from llama_index.core.bridge.pydantic import PrivateAttr
 from llama_index.core.callbacks import CallbackManager
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
-from llama_index.core.memory import ChatMemoryBuffer
 from llama_index.core.tools import AsyncBaseTool, BaseTool, ToolMetadata, ToolOutput, ToolSelection
 
 from ._model import ScriptedModel
@@ -66,7 +65,7 @@ from ._script import Turn
 from ._tools import Tool
 from ._usage import Usage
 
-__all__ = ["CONTEXT_WINDOW", "LoopChatMemory", "ScriptedFunctionCallingLLM", "ScriptedTool", "llama_index_tool",
+__all__ = ["CONTEXT_WINDOW", "ScriptedFunctionCallingLLM", "ScriptedTool", "llama_index_tool",
            "llama_index_tools", "to_chat_response", "usage_fields"]
 
 #: The context window the dialect declares (a modern model's): LlamaIndex's default chat memory
@@ -274,38 +273,6 @@ def _arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
             return dict(args[0])
         raise TypeError(f"tool arguments must be keywords, got positional {args!r}")
     return dict(kwargs)
-
-
-class LoopChatMemory(ChatMemoryBuffer):
-    """LlamaIndex's default agent memory (``ChatMemoryBuffer``), its async methods run on the loop.
-
-    ``ChatMemoryBuffer`` and its chat store run every async method (``aget``, ``aput``, ...)
-    through ``asyncio.to_thread``: an agent step waits on a worker thread several times a turn.
-    On a frozen clock's jumping event loop (:meth:`agent_limits.mocks.FrozenClock.new_event_loop`)
-    a wait of more than a few real milliseconds on a thread counts as idle, so on a loaded
-    machine the clock jumps to the next timer (a workflow ``timeout``) while the memory is being
-    read, and the deadline fires after fewer model calls than the script allows, at random. The
-    same buffer, token limit and tokenizer, called inline, keeps simulated time exact; the
-    memory's work is microseconds of real time either way.
-    """
-
-    async def aget(self, input: str | None = None, initial_token_count: int = 0, **kwargs: Any) -> list[ChatMessage]:
-        return self.get(input=input, initial_token_count=initial_token_count, **kwargs)
-
-    async def aget_all(self) -> list[ChatMessage]:
-        return self.get_all()
-
-    async def aput(self, message: ChatMessage) -> None:
-        self.put(message)
-
-    async def aput_messages(self, messages: list[ChatMessage]) -> None:
-        self.put_messages(messages)
-
-    async def aset(self, messages: list[ChatMessage]) -> None:
-        self.set(messages)
-
-    async def areset(self) -> None:
-        self.reset()
 
 
 def llama_index_tool(tool: Tool) -> ScriptedTool:

@@ -25,8 +25,7 @@ a user who wants a per-run budget does. Usage is what that handler counted for t
 falls back on is tiktoken's, whose data ships inside ``llama-index-core``: nothing is downloaded.
 
 The conversation continues across invocations of one built agent through one chat memory passed
-to every run (``memory=``, a ``ChatMemoryBuffer`` made as the agent makes its default one, its
-async methods called on the loop instead of on worker threads: ``LoopChatMemory`` says why), as
+to every run (``memory=``, a ``ChatMemoryBuffer`` made as the agent makes its default one), as
 LlamaIndex's memory docs keep a chat; each run gets a fresh ``Context``. (Reusing one ``Context``
 instead does not keep the chat in this version: the workflow runtime drops the memory from the
 context's state between runs as unserializable, and keeps the in-run scratchpad.) The messages of an
@@ -45,13 +44,13 @@ from llama_index.core.agent.workflow import BaseWorkflowAgent, FunctionAgent
 from llama_index.core.agent.workflow.workflow_events import AgentOutput, ToolCallResult
 from llama_index.core.base.llms.types import ChatMessage, TextBlock, ToolCallBlock
 from llama_index.core.callbacks import CallbackManager, TokenCountingHandler
-from llama_index.core.memory import BaseMemory
+from llama_index.core.memory import BaseMemory, ChatMemoryBuffer
 from llama_index.core.tools import ToolSelection
 from llama_index.core.workflow import Context
 from workflows.errors import WorkflowRuntimeError, WorkflowTimeoutError
 
 from agent_limits.mocks import ScriptedModel, Tool, Usage
-from agent_limits.mocks.llama_index import LoopChatMemory, ScriptedFunctionCallingLLM, llama_index_tools
+from agent_limits.mocks.llama_index import ScriptedFunctionCallingLLM, llama_index_tools
 
 from .._limits import COMPLETED, ERROR
 from .._resolve import ImplementationError
@@ -98,7 +97,7 @@ class LlamaIndexAdapter(Adapter):
             options.setdefault("timeout", None)  # the agents' own default: no timeout
         agent_tools: list[Any] = llama_index_tools(tools)
         agent = self.agent_cls(llm=llm, tools=agent_tools, **options)
-        memory = LoopChatMemory.from_defaults(llm=llm)  # the agent's default memory, kept across runs
+        memory = ChatMemoryBuffer.from_defaults(llm=llm)  # the agent's default memory, kept across runs
         return LlamaIndexRun(agent, counter, memory, {"max_iterations": limits.get("max_turns")})
 
     async def arun(self, agent: LlamaIndexRun, prompt: str) -> Outcome:
