@@ -8,8 +8,8 @@ import os
 import pytest
 
 # huggingface_hub (a smolagents dependency) reads HF_HUB_OFFLINE when smolagents imports it; without
-# it, a later freeze_time in this process (the suite's frozen clocks scan every module) loads
-# huggingface_hub.cli, which fetches a registry from huggingface.co (docs/findings/smolagents.md).
+# it, a later plain freezegun freeze_time in this process (its module scan; our frozen clocks spare
+# lazy modules) loads huggingface_hub.cli, which fetches from huggingface.co (docs/findings/smolagents.md).
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 pytest.importorskip("smolagents")
 
