@@ -52,7 +52,7 @@ def test_docstring_example_runs(module):
     [("strands", "strands"), ("openai_agents", "agents"), ("pydantic_ai", "pydantic_ai"),
      ("langchain", "langchain.agents"), ("tinyagent", "tinyagent"), ("agno", "agno"),
      ("autogen", "autogen_agentchat"), ("llama_index", "llama_index.core"),
-     ("crewai", "crewai")],
+     ("crewai", "crewai"), ("smolagents", "smolagents")],
 )
 def test_framework_dialect_example_runs(dialect, framework):
     pytest.importorskip(framework)
