@@ -52,7 +52,8 @@ def test_docstring_example_runs(module):
     [("strands", "strands"), ("openai_agents", "agents"), ("pydantic_ai", "pydantic_ai"),
      ("langchain", "langchain.agents"), ("tinyagent", "tinyagent"), ("agno", "agno"),
      ("autogen", "autogen_agentchat"), ("llama_index", "llama_index.core"),
-     ("crewai", "crewai"), ("smolagents", "smolagents")],
+     ("crewai", "crewai"), ("smolagents", "smolagents"),
+     ("google_adk", "google.adk")],
 )
 def test_framework_dialect_example_runs(dialect, framework):
     pytest.importorskip(framework)
