@@ -31,22 +31,22 @@ Inspect ``Limit`` may be entered once).
 ``react()`` is built with ``submit=False``: the scripted model ends with a plain answer, and
 without a submit tool react ends when a reply calls no tool (with one it would urge the model
 on). The conversation continues across invocations of one built agent (the next sample's input
-is the previous sample's messages without react's system prompt, plus the new prompt). Logs go
-to a temporary directory and each log file is removed once read; nothing is displayed
-(``display="none"``, ``INSPECT_DISPLAY=none`` for ``eval_async``), and retries wait 0 s.
+is the previous sample's messages without react's system prompt, plus the new prompt). Logs are
+JSON in fsspec's in-memory filesystem, each removed once read; nothing is displayed
+(``display="none"``, ``INSPECT_DISPLAY=none`` for ``eval_async``), no control-channel socket is
+opened (``ctl_server=False``), and retries wait 0 s.
 """
 
 from __future__ import annotations
 
 import inspect
 import os
-import shutil
-import tempfile
-import weakref
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from fsspec.implementations.memory import MemoryFileSystem  # type: ignore[import-untyped]
 from inspect_ai import Task, eval, eval_async
 from inspect_ai.agent import Agent, as_solver, react
 from inspect_ai.dataset import Sample
@@ -119,8 +119,9 @@ class InspectAdapter(Adapter):
         #: go to it (e.g. ``prompt=``): how to test an agent configured as your eval builds it.
         self.factory = factory
         self.agent_options = agent_options
-        self.log_dir = tempfile.mkdtemp(prefix="agent-limits-inspect-")
-        weakref.finalize(self, shutil.rmtree, self.log_dir, True)
+        #: Inspect writes its log through fsspec: an in-memory filesystem keeps it in the process
+        #: (no file, and no worker thread writing one; see docs/findings/inspect_ai.md).
+        self.log_dir = f"memory://agent-limits-inspect-{uuid.uuid4().hex}"
         _warm_up(self)
 
     def build(self, model: ScriptedModel, tools: Sequence[Tool], limits: Mapping[str, Any]) -> InspectRun:
@@ -163,9 +164,10 @@ class InspectAdapter(Adapter):
     def outcome(self, run: InspectRun, logs: Sequence[EvalLog]) -> Outcome:
         """The invocation's sample as an :class:`Outcome`, read at once (its log file is removed)."""
         [log] = logs
-        samples = list(log.samples or [])  # read (lazily) from the log file, which is removed once read
-        if log.location and os.path.isfile(log.location):
-            os.remove(log.location)
+        samples = list(log.samples or [])  # read (lazily) from the log, which is removed once read
+        memory = MemoryFileSystem()
+        if log.location and memory.exists(log.location):
+            memory.rm(log.location)
         if not samples:
             error = SampleError(log.error) if log.error is not None else SampleError("the eval ran no sample")
             return Outcome(ERROR, signal=error, raw=log)
