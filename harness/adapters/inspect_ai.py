@@ -39,6 +39,7 @@ opened (``ctl_server=False``), and retries wait 0 s.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import os
 import uuid
@@ -211,6 +212,11 @@ def _warm_up(adapter: InspectAdapter) -> None:
     global _warm
     if _warm:
         return
+    try:
+        asyncio.get_running_loop()
+        return  # eval() would nest in a running loop: the first invocation pays for the imports instead
+    except RuntimeError:
+        pass
     _warm = True
     from agent_limits.mocks import Script
 

@@ -198,6 +198,13 @@ def test_the_conversation_continues_across_invocations():
     assert sum(m.role == "system" for m in received) == 1
 
 
+def test_the_dialect_docstring_example_runs():
+    import agent_limits.mocks.inspect_ai as dialect
+    from tests.test_docs import docstring_example
+
+    exec(compile(docstring_example(dialect), dialect.__name__, "exec"), {})
+
+
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_received_reads_what_the_dialect_hands_the_model(mode):
     assert_received_replies(InspectAdapter(), mode)
