@@ -57,6 +57,9 @@ class Column:
     #: by ``make matrix``, which prints each column's time): the longest start first, so that the
     #: run's length is close to the longest column's and not to the sum of the last two.
     seconds: int = 60
+    #: The distributions whose versions the matrix names; by default every distribution that
+    #: provides ``module``'s top-level package (too many for a namespace such as ``google``).
+    dists: tuple[str, ...] = ()
 
 
 #: What the matrix covers: the reference agent, then each framework with an adapter.
@@ -68,6 +71,15 @@ IMPLEMENTATIONS: tuple[Column, ...] = (
     Column("langchain", "langchain.agents:create_agent", "langchain.agents", "langchain"),
     Column("tinyagent-react", "tinyagent:ReactAgent", "tinyagent", "tinyagent"),
     Column("tinyagent-code", "tinyagent:TinyCodeAgent", "tinyagent", "tinyagent"),
+    Column("inspect-ai", "inspect_ai.agent:react", "inspect_ai", "inspect-ai", seconds=120),
+    Column("smolagents", "smolagents:ToolCallingAgent", "smolagents", "smolagents"),
+    Column("google-adk", "google.adk.agents:LlmAgent", "google.adk", "google-adk", dists=("google-adk",),
+           seconds=300),
+    Column("autogen", "autogen_agentchat.agents:AssistantAgent", "autogen_agentchat", "autogen"),
+    Column("llama-index", "llama_index.core.agent.workflow:FunctionAgent", "llama_index.core", "llama-index",
+           dists=("llama-index-core",), seconds=100),
+    Column("agno", "agno.agent:Agent", "agno", "agno"),
+    Column("crewai", "crewai:Agent", "crewai", "crewai", seconds=200),
     Column("js-reference", "js-reference", ""),
     Column("cognipeer", "cognipeer", ""),
 )
@@ -181,7 +193,7 @@ def _version(column: Column) -> str:
         return _wire_version(column)
     from importlib.metadata import PackageNotFoundError, packages_distributions, version
 
-    dists = packages_distributions().get(column.module.split(".")[0], [])
+    dists = list(column.dists) or packages_distributions().get(column.module.split(".")[0], [])
     try:
         return ", ".join(f"{d} {version(d)}" for d in sorted(set(dists)))
     except PackageNotFoundError:

@@ -53,7 +53,7 @@ def test_docstring_example_runs(module):
      ("langchain", "langchain.agents"), ("tinyagent", "tinyagent"), ("agno", "agno"),
      ("autogen", "autogen_agentchat"), ("llama_index", "llama_index.core"),
      ("crewai", "crewai"), ("smolagents", "smolagents"),
-     ("google_adk", "google.adk")],
+     ("google_adk", "google.adk"), ("inspect_ai", "inspect_ai")],
 )
 def test_framework_dialect_example_runs(dialect, framework):
     pytest.importorskip(framework)
