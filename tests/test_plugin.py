@@ -106,12 +106,16 @@ def test_the_suite_named_without_an_implementation_is_a_usage_error(pytester):
         ("myagents:broken", "*myagents:broken is a int that is neither an agent nor an adapter.*"),
         ("strands:Agent", "*needs strands-agents, which is not installed. Install it with: "
                           "pip install 'agent-limit-conformance[[]strands[]]'*"),
+        ("google.adk.agents:LlmAgent", "*needs google-adk, which is not installed. Install it with: "
+                                       "pip install 'agent-limit-conformance[[]google-adk[]]'*"),
     ],
-    ids=["no-colon", "not-importable", "attribute-missing", "not-an-agent", "not-a-class", "framework-missing"],
+    ids=["no-colon", "not-importable", "attribute-missing", "not-an-agent", "not-a-class", "framework-missing",
+         "namespaced-framework-missing"],
 )
 def test_bad_agent_impl_is_a_clear_usage_error(agents, monkeypatch, spec, message):
-    if spec.startswith("strands"):  # make strands absent even where the extra is installed
-        monkeypatch.setitem(sys.modules, "strands", None)
+    absent = {"strands:Agent": "strands", "google.adk.agents:LlmAgent": "google.adk"}.get(spec)
+    if absent:  # absent even where the extra is installed
+        monkeypatch.setitem(sys.modules, absent, None)
     result = run(agents, f"--agent-impl={spec}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([message])
