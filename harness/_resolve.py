@@ -8,6 +8,8 @@ import shlex
 from dataclasses import dataclass
 from typing import Any, cast
 
+from agent_limits.mocks._offline import keep_offline
+
 from ._native import NativeAdapter
 from .adapters import framework_adapter, framework_root
 from .adapter import Adapter
@@ -146,6 +148,7 @@ def _is_adapter(obj: Any) -> bool:
 
 
 def _import(module_name: str, spec: str) -> Any:
+    keep_offline(module_name)  # a framework that decides on telemetry at import time decides offline
     try:
         return importlib.import_module(module_name)
     except ImportError as exc:

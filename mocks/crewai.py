@@ -11,13 +11,9 @@ from ``llm.get_token_usage_summary()``). Each ``call()`` calls ``scripted.comple
 once, so the scripted model's call log stays the ground truth. :func:`crewai_tools` wraps
 instrumented :class:`agent_limits.mocks.Tool` objects as CrewAI tools that record every execution.
 
-    import os
-    os.environ.setdefault("CREWAI_DISABLE_TELEMETRY", "true")
-    os.environ.setdefault("OTEL_SDK_DISABLED", "true")
-    os.environ.setdefault("CREWAI_TESTING", "true")
+    from agent_limits.mocks.crewai import CrewScriptedLLM, crewai_tools  # first: it keeps CrewAI offline
     from crewai import Agent, Crew, Task
     from agent_limits.mocks import Script, ScriptedModel, Tool, Usage
-    from agent_limits.mocks.crewai import CrewScriptedLLM, crewai_tools
 
     scripted = ScriptedModel(Script.tool_calls(2, usage=Usage(100, 20), final="found"))
     lookup = Tool()
@@ -31,7 +27,9 @@ instrumented :class:`agent_limits.mocks.Tool` objects as CrewAI tools that recor
 
 One reply carries one ``Action``: a scripted turn with two tool calls cannot be said, and
 :class:`CrewScriptedLLM` raises :class:`agent_limits.mocks.Inexpressible` (noted on the model)
-instead of silently dropping a call. Only this module (and the CrewAI adapter) imports ``crewai``.
+instead of silently dropping a call. Only this module (and the CrewAI adapter) imports ``crewai``;
+importing this module first sets CrewAI's offline defaults (``agent_limits.mocks._offline``: no
+telemetry, no traces, no first-run prompt), which CrewAI reads when it is imported.
 """
 
 from __future__ import annotations
@@ -39,16 +37,20 @@ from __future__ import annotations
 import json
 from typing import Any, Sequence, cast
 
-from crewai.events.types.llm_events import LLMCallType
-from crewai.llms.base_llm import BaseLLM
-from crewai.tools import BaseTool
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from ._offline import keep_offline
 
-from ._errors import ModelThrottled
-from ._model import ScriptedModel
-from ._openai import rate_limit_error
-from ._script import Inexpressible, Turn
-from ._tools import Tool
+keep_offline("crewai")
+
+from crewai.events.types.llm_events import LLMCallType  # noqa: E402
+from crewai.llms.base_llm import BaseLLM  # noqa: E402
+from crewai.tools import BaseTool  # noqa: E402
+from pydantic import BaseModel, ConfigDict, Field, create_model  # noqa: E402
+
+from ._errors import ModelThrottled  # noqa: E402
+from ._model import ScriptedModel  # noqa: E402
+from ._openai import rate_limit_error  # noqa: E402
+from ._script import Inexpressible, Turn  # noqa: E402
+from ._tools import Tool  # noqa: E402
 
 __all__ = ["CrewScriptedLLM", "ScriptedCrewTool", "crewai_tool", "crewai_tools", "react_text"]
 

@@ -113,8 +113,8 @@ def test_the_suite_named_without_an_implementation_is_a_usage_error(pytester):
          "namespaced-framework-missing"],
 )
 def test_bad_agent_impl_is_a_clear_usage_error(agents, monkeypatch, spec, message):
-    absent = {"strands:Agent": "strands", "google.adk.agents:LlmAgent": "google.adk"}.get(spec)
-    if absent:  # absent even where the extra is installed
+    absent = {"strands:Agent": "strands", "google.adk.agents:LlmAgent": "google.adk.agents"}.get(spec)
+    if absent:  # absent even where the extra is installed (and whatever this process imported before)
         monkeypatch.setitem(sys.modules, absent, None)
     result = run(agents, f"--agent-impl={spec}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR

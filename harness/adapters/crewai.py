@@ -33,22 +33,22 @@ messages are the agent's own (``TaskOutput.messages``, after an exception
 assistant and tool entries read from it carry none either (nothing is reconstructed from the mock).
 
 Telemetry and tracing are switched off as a user does: the environment variables
-``CREWAI_DISABLE_TELEMETRY``, ``OTEL_SDK_DISABLED``, ``CREWAI_TRACING_ENABLED=false`` and
-``CREWAI_TESTING`` (no first-run trace prompt) are set, if unset, when this module is imported,
-and every Crew is built with ``tracing=False``.
+``CREWAI_DISABLE_TELEMETRY``, ``CREWAI_TRACING_ENABLED=false`` and ``CREWAI_TESTING`` (no first-run
+trace prompt) are set, if unset, before CrewAI is first imported (``agent_limits.mocks._offline``;
+``--agent-impl`` resolution sets them before it imports the named module), and every Crew is built
+with ``tracing=False``.
 """
 
 from __future__ import annotations
 
 import inspect
-import os
 import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-for _name, _value in (("CREWAI_DISABLE_TELEMETRY", "true"), ("OTEL_SDK_DISABLED", "true"),
-                      ("CREWAI_TRACING_ENABLED", "false"), ("CREWAI_TESTING", "true")):
-    os.environ.setdefault(_name, _value)
+from agent_limits.mocks._offline import keep_offline
+
+keep_offline("crewai")
 
 from crewai import Agent, Crew, Task  # noqa: E402
 

@@ -4,16 +4,14 @@ maps ``max_iter`` / ``max_execution_time`` and CrewAI's results onto the canonic
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 
 import pytest
 
-pytest.importorskip("crewai")
+from agent_limits.mocks._offline import keep_offline
 
-for _name, _value in (("CREWAI_DISABLE_TELEMETRY", "true"), ("OTEL_SDK_DISABLED", "true"),
-                      ("CREWAI_TRACING_ENABLED", "false"), ("CREWAI_TESTING", "true")):
-    os.environ.setdefault(_name, _value)
+keep_offline("crewai")  # before CrewAI's first import: it decides on telemetry then
+pytest.importorskip("crewai")
 
 import openai  # noqa: E402
 from crewai import Agent, Crew, Task  # noqa: E402
