@@ -80,7 +80,8 @@ class SmolagentsAdapter(Adapter):
         self.refuse_unsupported(limits)
         knobs = {KNOBS[k]: v for k, v in limits.items() if k in KNOBS and v is not None}  # None: the default
         # verbosity OFF: smolagents' rich console log is for people watching a run, not a test suite.
-        return self.agent_cls(tools=smolagents_tools(tools), model=SmolScriptedModel(model),
+        agent_tools: list[Any] = smolagents_tools(tools)
+        return self.agent_cls(tools=agent_tools, model=SmolScriptedModel(model),
                               verbosity_level=LogLevel.OFF, **knobs)
 
     def run(self, agent: MultiStepAgent, prompt: str) -> Outcome:
@@ -140,10 +141,9 @@ def _text(content: Any) -> str | None:
     return "".join(texts) or None
 
 
-def _reply(step: ActionStep) -> tuple[Message, list[str]]:
+def _reply(reply: ChatMessage) -> tuple[Message, list[str]]:
     """One recorded reply as an assistant message, and the ids of its real tool calls (a
     ``final_answer`` call is the reply's answer, its argument the reply's text)."""
-    reply: ChatMessage = step.model_output_message
     text = _text(reply.content)
     ids: list[str] = []
     for call in reply.tool_calls or ():
@@ -170,7 +170,7 @@ def to_messages(steps: Sequence[Any]) -> list[Message]:
                     output = step.action_output
                     out.append(Message("assistant", output if isinstance(output, str) and output else None))
                 continue  # a request that raised: no reply
-            reply, ids = _reply(step)
+            reply, ids = _reply(step.model_output_message)
             out.append(reply)
             if not ids:
                 continue
