@@ -150,7 +150,7 @@ def watchdog(seconds: float, what: str) -> Iterator[None]:
     def fire(signum: int, frame: Any) -> None:
         nonlocal fired, message
         if not fired:
-            message = _noted(message)
+            message = _noted(message) + _where(frame)
         fired = True
         import asyncio  # only here: importing this module must stay cheap (the plugin does at load)
 
@@ -174,6 +174,20 @@ def watchdog(seconds: float, what: str) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
     if fired:  # the agent (or its adapter) swallowed what the alarm caused and returned anyway
         raise AgentHung(message)
+
+
+def _where(frame: Any, depth: int = 4) -> str:
+    """Where the agent's thread was when the watchdog fired: its innermost frames outside this
+    module, so a hang reads as the line that blocks (a real-time wait, a lock) and not only as a bound."""
+    import traceback  # only here: importing this module must stay cheap
+
+    if frame is None:
+        return ""
+    frames = [f for f in traceback.extract_stack(frame) if f.filename != __file__][-depth:]
+    if not frames:
+        return ""
+    lines = [f"{f.filename}:{f.lineno} in {f.name}" for f in reversed(frames)]
+    return "\nthe agent's thread was at (innermost first): " + " <- ".join(lines)
 
 
 _INET = (socket.AF_INET, socket.AF_INET6)

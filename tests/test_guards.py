@@ -86,6 +86,7 @@ def test_a_hanging_agent_fails_within_the_bound_and_the_run_goes_on(bad, agent):
         f"watchdog: invocation #1 of the agent ({paths[0]} path) in *test_exactly_n_calls_when_the_model_keeps_"
         f"asking_for_tools[[]{paths[0]}-max_turns=1[]] did not finish within 0.5 s of real time: the agent blocks or spins*"
         "--agent-timeout=SECONDS*",
+        "*the agent's thread was at (innermost first): *badagents.py:* in *",
         "FAILED   TURNS-1 *",
     ])
     assert took < 45, f"the run took {took:.1f} s: the watchdog did not bound it"
