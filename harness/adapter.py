@@ -16,7 +16,7 @@ from agent_limits.mocks import ScriptedModel, Tool, Usage
 
 from ._limits import COMPANIONS, COMPLETED, ERROR, LIMIT_KINDS
 
-__all__ = ["Adapter", "Message", "Outcome"]
+__all__ = ["Adapter", "Message", "Outcome", "last_text"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,15 @@ class Outcome:
         if self.signal is not None and self.signal != self.stop:
             return f"{self.stop} (signal {self.signal!r})"
         return self.stop
+
+
+def last_text(messages: Sequence[Message]) -> str | None:
+    """The last non-empty assistant text of a transcript: what an adapter reports as the
+    invocation's text when the framework's result has none of its own."""
+    for m in reversed(messages):
+        if m.role == "assistant" and m.text:
+            return m.text
+    return None
 
 
 class Adapter(ABC):

@@ -45,7 +45,7 @@ from agent_limits.mocks.agno import AgnoScriptedModel, agno_toolkit
 
 from .._limits import COMPLETED, ERROR
 from .._resolve import ImplementationError
-from ..adapter import Adapter, Message, Outcome
+from ..adapter import Adapter, Message, Outcome, last_text
 
 __all__ = ["LIMIT_OPTIONS", "STATUSES", "AgnoAdapter", "adapter_for", "to_messages", "to_usage"]
 
@@ -102,7 +102,7 @@ class AgnoAdapter(Adapter):
         # A completed run's result text is Agno's ``content``; after an error ``content`` holds the
         # error's message, so the text is the last assistant message's.
         content = result.content if status == RunStatus.completed else None
-        text = content if isinstance(content, str) and content else _last_text(messages)
+        text = content if isinstance(content, str) and content else last_text(messages)
         return Outcome(stop, signal=signal, messages=messages, text=text, usage=to_usage(result.metrics), raw=result)
 
     def reread(self, outcome: Outcome) -> Outcome | None:
@@ -165,9 +165,3 @@ def _content(message: Any) -> str | None:
     content = message.content if isinstance(message, AgnoMessage) else getattr(message, "content", None)
     return content if isinstance(content, str) and content else None
 
-
-def _last_text(messages: Sequence[Message]) -> str | None:
-    for m in reversed(messages):
-        if m.role == "assistant" and m.text:
-            return m.text
-    return None

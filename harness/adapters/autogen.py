@@ -70,7 +70,7 @@ from agent_limits.mocks.autogen import AutogenScriptedClient, autogen_tools
 
 from .._limits import COMPLETED, ERROR
 from .._resolve import ImplementationError
-from ..adapter import Adapter, Message, Outcome
+from ..adapter import Adapter, Message, Outcome, last_text
 
 __all__ = ["AGENT_NAME", "AutogenAdapter", "AutogenRun", "adapter_for", "stop_kind", "to_messages", "received_messages"]
 
@@ -135,7 +135,7 @@ class AutogenAdapter(Adapter):
                     seen.append(item)
         except Exception as exc:  # a framework error is an outcome, not a harness crash
             messages = to_messages(seen)
-            return Outcome(ERROR, signal=exc, messages=messages, text=_last_text(messages),
+            return Outcome(ERROR, signal=exc, messages=messages, text=last_text(messages),
                            usage=_usage_of(seen) if seen else None, raw=None)
         if result is None:
             raise AssertionError("AutoGen's run_stream ended without a TaskResult")
@@ -145,7 +145,7 @@ class AutogenAdapter(Adapter):
         """Translate a ``TaskResult``: stop from ``stop_reason``, usage from the messages' ``models_usage``."""
         messages = to_messages(result.messages)
         return Outcome(stop_kind(result.stop_reason, run), signal=result.stop_reason, messages=messages,
-                       text=_last_text(messages), usage=_usage_of(result.messages), raw=(run, result))
+                       text=last_text(messages), usage=_usage_of(result.messages), raw=(run, result))
 
     def reread(self, outcome: Outcome) -> Outcome | None:
         if isinstance(outcome.raw, tuple) and isinstance(outcome.raw[1], TaskResult):
@@ -243,12 +243,6 @@ def _usage_of(items: Sequence[BaseAgentEvent | BaseChatMessage]) -> Usage:
             total = total + Usage(item.models_usage.prompt_tokens, item.models_usage.completion_tokens)
     return total
 
-
-def _last_text(messages: Sequence[Message]) -> str | None:
-    for m in reversed(messages):
-        if m.role == "assistant" and m.text:
-            return m.text
-    return None
 
 
 def adapter_for(target: Any) -> AutogenAdapter:

@@ -57,7 +57,7 @@ from agent_limits.mocks.crewai import CrewScriptedLLM, crewai_tools  # noqa: E40
 
 from .._limits import COMPLETED, ERROR  # noqa: E402
 from .._resolve import ImplementationError  # noqa: E402
-from ..adapter import Adapter, Message, Outcome  # noqa: E402
+from ..adapter import Adapter, Message, Outcome, last_text  # noqa: E402
 
 __all__ = ["LIMIT_FIELDS", "CrewAIAdapter", "CrewRun", "adapter_for", "said", "to_messages", "to_usage"]
 
@@ -118,7 +118,7 @@ class CrewAIAdapter(Adapter):
         messages = to_messages(outputs[-1].messages) if outputs else []
         raw = getattr(result, "raw", None)
         return Outcome(COMPLETED, signal=None, messages=messages,
-                       text=raw if isinstance(raw, str) and raw else _last_text(messages),
+                       text=raw if isinstance(raw, str) and raw else last_text(messages),
                        usage=to_usage(getattr(result, "token_usage", None)), raw=result)
 
     def failed(self, run: CrewRun, exc: Exception) -> Outcome:
@@ -128,7 +128,7 @@ class CrewAIAdapter(Adapter):
         stop = "timeout_seconds" if isinstance(exc, TimeoutError) else ERROR
         executor = run.agent.agent_executor
         messages = to_messages(getattr(executor, "messages", None) or []) if executor is not None else []
-        return Outcome(stop, signal=exc, messages=messages, text=_last_text(messages),
+        return Outcome(stop, signal=exc, messages=messages, text=last_text(messages),
                        usage=to_usage(run.crew.calculate_usage_metrics()), raw=exc)
 
     def received(self, messages: Sequence[Any]) -> list[Message]:
@@ -195,9 +195,3 @@ def to_messages(raw: Sequence[Any]) -> list[Message]:
         out.append(Message(role, text))
     return out
 
-
-def _last_text(messages: Sequence[Message]) -> str | None:
-    for m in reversed(messages):
-        if m.role == "assistant" and m.text:
-            return m.text
-    return None

@@ -54,7 +54,7 @@ from agent_limits.mocks.google_adk import ScriptedAdkModel, adk_tools
 
 from .._limits import COMPLETED, ERROR
 from .._resolve import ImplementationError
-from ..adapter import Adapter, Message, Outcome
+from ..adapter import Adapter, Message, Outcome, last_text
 
 __all__ = ["AdkRun", "GoogleAdkAdapter", "LIMIT_KNOBS", "adapter_for", "breach_kind", "to_messages", "to_usage"]
 
@@ -139,7 +139,7 @@ class GoogleAdkAdapter(Adapter):
         messages = to_messages(e.content for e in events)
         usage = to_usage(events)
         stop = COMPLETED if error is None else breach_kind(error)
-        return Outcome(stop, signal=error, messages=messages, text=_last_text(messages), usage=usage,
+        return Outcome(stop, signal=error, messages=messages, text=last_text(messages), usage=usage,
                        raw=error if error is not None else list(events))
 
     def received(self, messages: Sequence[Any]) -> list[Message]:
@@ -203,12 +203,6 @@ def to_usage(events: Iterable[Event]) -> Usage | None:
         total = usage if total is None else total + usage
     return total
 
-
-def _last_text(messages: Sequence[Message]) -> str | None:
-    for m in reversed(messages):
-        if m.role == "assistant" and m.text:
-            return m.text
-    return None
 
 
 def adapter_for(target: Any) -> GoogleAdkAdapter:

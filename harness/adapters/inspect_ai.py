@@ -69,7 +69,7 @@ from agent_limits.mocks.inspect_ai import inspect_tools, scripted_model
 
 from .._limits import COMPLETED, ERROR
 from .._resolve import ImplementationError
-from ..adapter import Adapter, Message, Outcome
+from ..adapter import Adapter, Message, Outcome, last_text
 
 __all__ = ["LIMIT_TYPES", "InspectAdapter", "InspectRun", "SampleError", "adapter_for", "breach_kind",
            "to_messages", "to_usage"]
@@ -179,13 +179,13 @@ class InspectAdapter(Adapter):
         messages = to_messages(new)
         usage = to_usage(sample.model_usage.values()) if sample.model_usage else None
         if sample.error is not None:
-            return Outcome(ERROR, signal=SampleError(sample.error), messages=messages, text=_last_text(messages),
+            return Outcome(ERROR, signal=SampleError(sample.error), messages=messages, text=last_text(messages),
                            usage=usage, raw=sample)
         if sample.limit is not None:
-            return Outcome(breach_kind(sample), signal=sample.limit, messages=messages, text=_last_text(messages),
+            return Outcome(breach_kind(sample), signal=sample.limit, messages=messages, text=last_text(messages),
                            usage=usage, raw=sample)
         completion = sample.output.completion
-        return Outcome(COMPLETED, signal=None, messages=messages, text=completion or _last_text(messages),
+        return Outcome(COMPLETED, signal=None, messages=messages, text=completion or last_text(messages),
                        usage=usage, raw=sample)
 
     def received(self, messages: Sequence[Any]) -> list[Message]:
@@ -278,10 +278,6 @@ def to_messages(messages: Sequence[Any]) -> list[Message]:
             out.append(Message(str(m.role), text))
     return out
 
-
-def _last_text(messages: Sequence[Message]) -> str | None:
-    texts = [m.text for m in messages if m.role == "assistant" and m.text]
-    return texts[-1] if texts else None
 
 
 def adapter_for(target: Any) -> InspectAdapter:

@@ -54,7 +54,7 @@ from agent_limits.mocks.llama_index import ScriptedFunctionCallingLLM, llama_ind
 
 from .._limits import COMPLETED, ERROR
 from .._resolve import ImplementationError
-from ..adapter import Adapter, Message, Outcome
+from ..adapter import Adapter, Message, Outcome, last_text
 
 __all__ = ["LlamaIndexAdapter", "LlamaIndexRun", "adapter_for", "breach_kind", "to_messages"]
 
@@ -112,11 +112,11 @@ class LlamaIndexAdapter(Adapter):
             result: Any = await handler
         except Exception as exc:  # a breach or an error is an outcome, not a harness crash
             messages = [Message("user", prompt), *to_messages(events)]
-            return Outcome(breach_kind(exc), signal=exc, messages=messages, text=_last_text(messages),
+            return Outcome(breach_kind(exc), signal=exc, messages=messages, text=last_text(messages),
                            usage=self._usage(agent), raw=exc)
         messages = [Message("user", prompt), *to_messages(events)]
         text = _content(result.response) if isinstance(result, AgentOutput) else None
-        return Outcome(COMPLETED, signal=None, messages=messages, text=text or _last_text(messages),
+        return Outcome(COMPLETED, signal=None, messages=messages, text=text or last_text(messages),
                        usage=self._usage(agent), raw=result)
 
     def received(self, messages: Sequence[Any]) -> list[Message]:
@@ -178,10 +178,6 @@ def _content(message: ChatMessage) -> str | None:
 def _block_ids(message: ChatMessage) -> tuple[str, ...]:
     return tuple(b.tool_call_id or "" for b in message.blocks if isinstance(b, ToolCallBlock))
 
-
-def _last_text(messages: Sequence[Message]) -> str | None:
-    texts = [m.text for m in messages if m.role == "assistant" and m.text]
-    return texts[-1] if texts else None
 
 
 def adapter_for(target: Any) -> Adapter:

@@ -41,7 +41,7 @@ from agent_limits.mocks import ScriptedModel, Tool, Usage
 from agent_limits.mocks.openai_agents import AgentsScriptedModel, agents_tools
 
 from .._limits import COMPLETED, ERROR
-from ..adapter import Adapter, Message, Outcome
+from ..adapter import Adapter, Message, Outcome, last_text
 
 __all__ = ["AgentsRun", "OpenAIAgentsAdapter", "adapter_for", "input_messages"]
 
@@ -228,10 +228,6 @@ def input_messages(items: Sequence[Any]) -> list[Message]:
             out.append(Message(role, _item_text(_get(item, "content"))))
     return out
 
-
-def last_text(messages: Sequence[Message]) -> str | None:
-    texts = [m.text for m in messages if m.role == "assistant" and m.text]
-    return texts[-1] if texts else None
 
 
 def to_usage(usage: Any) -> Usage | None:

@@ -58,7 +58,7 @@ from agent_limits.mocks.pydantic_ai import ScriptedFunctionModel, pydantic_ai_to
 
 from .._limits import COMPLETED, ERROR
 from .._resolve import ImplementationError
-from ..adapter import Adapter, Message, Outcome
+from ..adapter import Adapter, Message, Outcome, last_text
 
 __all__ = ["LIMIT_FIELDS", "PydanticAIAdapter", "PydanticAIRun", "adapter_for", "breach_kind", "to_messages"]
 
@@ -136,7 +136,7 @@ class PydanticAIAdapter(Adapter):
         agent.history = result.all_messages()
         output = result.output
         return Outcome(COMPLETED, signal=None, messages=messages,
-                       text=output if isinstance(output, str) and output else _last_text(messages),
+                       text=output if isinstance(output, str) and output else last_text(messages),
                        usage=to_usage(result.usage), raw=result)
 
     def stopped(self, agent: PydanticAIRun, exc: Exception, captured: list[ModelMessage]) -> Outcome:
@@ -152,7 +152,7 @@ class PydanticAIAdapter(Adapter):
         messages = to_messages(new, earlier=agent.history)
         if every:
             agent.history = every
-        return Outcome(breach_kind(exc), signal=exc, messages=messages, text=_last_text(messages), usage=usage,
+        return Outcome(breach_kind(exc), signal=exc, messages=messages, text=last_text(messages), usage=usage,
                        raw=exc)
 
     def received(self, messages: Sequence[Any]) -> list[Message]:
@@ -203,10 +203,6 @@ def to_messages(history: Sequence[ModelMessage], earlier: Sequence[ModelMessage]
                     out.append(Message("tool", text=part.model_response(), tool_call_id=part.tool_call_id))
     return out
 
-
-def _last_text(messages: Sequence[Message]) -> str | None:
-    texts = [m.text for m in messages if m.role == "assistant" and m.text]
-    return texts[-1] if texts else None
 
 
 def to_usage(usage: Any) -> Usage:

@@ -55,7 +55,7 @@ from agent_limits.mocks.smolagents import FINAL_ANSWER, SmolScriptedModel, smola
 
 from .._limits import COMPLETED, ERROR
 from .._resolve import ImplementationError
-from ..adapter import Adapter, Message, Outcome
+from ..adapter import Adapter, Message, Outcome, last_text
 
 __all__ = ["KNOBS", "STATES", "SmolagentsAdapter", "adapter_for", "received_messages", "to_messages", "to_usage"]
 
@@ -89,13 +89,13 @@ class SmolagentsAdapter(Adapter):
             result = agent.run(prompt, return_full_result=True)
         except Exception as exc:  # a framework error is an outcome, not a harness crash
             messages = to_messages(agent.memory.steps)
-            return Outcome(ERROR, signal=exc, messages=messages, text=_last_text(messages),
+            return Outcome(ERROR, signal=exc, messages=messages, text=last_text(messages),
                            usage=to_usage(agent.monitor.get_total_token_counts()), raw=None)
         state = result.state
         stop = STATES.get(state, f"unrecognised RunResult.state {state!r}")
         messages = to_messages(agent.memory.steps)
         output = result.output
-        text = str(output) if isinstance(output, str) and output else _last_text(messages)
+        text = str(output) if isinstance(output, str) and output else last_text(messages)
         return Outcome(stop, signal=state, messages=messages, text=text,
                        usage=to_usage(result.token_usage) if result.token_usage is not None else None, raw=result)
 
@@ -243,9 +243,3 @@ def received_messages(messages: Sequence[Any]) -> list[Message]:
             out.append(Message(str(role), text))
     return out
 
-
-def _last_text(messages: Sequence[Message]) -> str | None:
-    for m in reversed(messages):
-        if m.role == "assistant" and m.text:
-            return m.text
-    return None

@@ -39,7 +39,7 @@ from agent_limits.mocks.strands import StrandsScriptedModel, strands_tools
 
 from .._limits import COMPLETED, ERROR
 from .._resolve import ImplementationError
-from ..adapter import Adapter, Message, Outcome
+from ..adapter import Adapter, Message, Outcome, last_text
 
 __all__ = ["LIMIT_KEYS", "STOP_REASONS", "StrandsAdapter", "StrandsRun", "adapter_for", "to_messages"]
 
@@ -119,7 +119,7 @@ class StrandsAdapter(Adapter):
         stop = STOP_REASONS.get(reason, f"unrecognised stop_reason {reason!r}")
         messages = to_messages(run.added)
         invocation = result.metrics.latest_agent_invocation
-        return Outcome(stop, signal=reason, messages=messages, text=_last_text(messages),
+        return Outcome(stop, signal=reason, messages=messages, text=last_text(messages),
                        usage=to_usage(invocation.usage) if invocation is not None else None, raw=result)
 
     def describe(self) -> str:
@@ -140,7 +140,7 @@ class StrandsAdapter(Adapter):
         metrics = run.agent.event_loop_metrics
         started = len(metrics.agent_invocations) > before  # else the usage there is a previous invocation's
         messages = to_messages(run.added)
-        return Outcome(ERROR, signal=exc, messages=messages, text=_last_text(messages),
+        return Outcome(ERROR, signal=exc, messages=messages, text=last_text(messages),
                        usage=to_usage(metrics.agent_invocations[-1].usage) if started else None, raw=None)
 
 
@@ -189,9 +189,3 @@ def _text(blocks: Sequence[Mapping[str, Any]]) -> str | None:
     texts = [b["text"] for b in blocks if isinstance(b.get("text"), str)]
     return "\n".join(texts) if texts else None
 
-
-def _last_text(messages: Sequence[Message]) -> str | None:
-    for m in reversed(messages):
-        if m.role == "assistant" and m.text:
-            return m.text
-    return None
