@@ -37,7 +37,7 @@ from typing import Any
 
 from agent_limits.harness._findings import check_findings, update_findings
 
-__all__ = ["IMPLEMENTATIONS", "Column", "compare", "gate_failures", "render", "run_column", "statuses"]
+__all__ = ["IMPLEMENTATIONS", "Column", "check_column", "compare", "gate_failures", "render", "run_column", "statuses"]
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,9 @@ class Column:
     module: str
     extra: str = ""
     #: Seconds one run of the column takes on a two-core machine beside another column (measured
-    #: by ``make matrix``, which prints each column's time): the longest start first, so that the
-    #: run's length is close to the longest column's and not to the sum of the last two.
+    #: by ``make matrix``, which prints each column's time): the longest start first (here and in
+    #: ``make test``'s pool), so that the run's length is close to the longest column's and not
+    #: to the sum of the last two.
     seconds: int = 60
     #: The distributions whose versions the matrix names; by default every distribution that
     #: provides ``module``'s top-level package (too many for a namespace such as ``google``).
@@ -64,25 +65,32 @@ class Column:
 
 #: What the matrix covers: the reference agent, then each framework with an adapter.
 IMPLEMENTATIONS: tuple[Column, ...] = (
-    Column("reference", "agent_limits.conformance.reference:ReferenceAgent", "agent_limits.conformance.reference"),
-    Column("strands", "strands:Agent", "strands", "strands"),
-    Column("openai-agents", "agents:Agent", "agents", "openai-agents", seconds=250),
-    Column("pydantic-ai", "pydantic_ai:Agent", "pydantic_ai", "pydantic-ai"),
-    Column("langchain", "langchain.agents:create_agent", "langchain.agents", "langchain"),
-    Column("tinyagent-react", "tinyagent:ReactAgent", "tinyagent", "tinyagent"),
-    Column("tinyagent-code", "tinyagent:TinyCodeAgent", "tinyagent", "tinyagent"),
-    Column("inspect-ai", "inspect_ai.agent:react", "inspect_ai", "inspect-ai", seconds=120),
-    Column("smolagents", "smolagents:ToolCallingAgent", "smolagents", "smolagents"),
+    Column("reference", "agent_limits.conformance.reference:ReferenceAgent", "agent_limits.conformance.reference",
+           seconds=17),
+    Column("strands", "strands:Agent", "strands", "strands", seconds=37),
+    Column("openai-agents", "agents:Agent", "agents", "openai-agents", seconds=138),
+    Column("pydantic-ai", "pydantic_ai:Agent", "pydantic_ai", "pydantic-ai", seconds=93),
+    Column("langchain", "langchain.agents:create_agent", "langchain.agents", "langchain", seconds=80),
+    Column("tinyagent-react", "tinyagent:ReactAgent", "tinyagent", "tinyagent", seconds=9),
+    Column("tinyagent-code", "tinyagent:TinyCodeAgent", "tinyagent", "tinyagent", seconds=9),
+    Column("inspect-ai", "inspect_ai.agent:react", "inspect_ai", "inspect-ai", seconds=112),
+    Column("smolagents", "smolagents:ToolCallingAgent", "smolagents", "smolagents", seconds=40),
     Column("google-adk", "google.adk.agents:LlmAgent", "google.adk", "google-adk", dists=("google-adk",),
-           seconds=300),
-    Column("autogen", "autogen_agentchat.agents:AssistantAgent", "autogen_agentchat", "autogen"),
+           seconds=220),
+    Column("autogen", "autogen_agentchat.agents:AssistantAgent", "autogen_agentchat", "autogen", seconds=18),
     Column("llama-index", "llama_index.core.agent.workflow:FunctionAgent", "llama_index.core", "llama-index",
-           dists=("llama-index-core",), seconds=100),
-    Column("agno", "agno.agent:Agent", "agno", "agno"),
-    Column("crewai", "crewai:Agent", "crewai", "crewai", seconds=200),
-    Column("js-reference", "js-reference", ""),
-    Column("cognipeer", "cognipeer", ""),
+           dists=("llama-index-core",), seconds=67),
+    Column("agno", "agno.agent:Agent", "agno", "agno", seconds=9),
+    Column("crewai", "crewai:Agent", "crewai", "crewai", seconds=176),
+    Column("js-reference", "js-reference", "", seconds=45),
+    Column("cognipeer", "cognipeer", "", seconds=66),
 )
+
+
+#: pytest plugins that frameworks' packages install and the suite never uses, switched off in the
+#: runs the matrix makes: langsmith's (installed with LangChain) imports its client and testing
+#: module in every pytest process, about a second each time, and judges nothing.
+UNRELATED_PLUGINS: tuple[str, ...] = ("-p", "no:langsmith_plugin")
 
 
 def installed(column: Column) -> bool:
@@ -123,8 +131,8 @@ def run_column(column: Column, suite: Path, timeout: float = 1800, expectations:
         return {"installed": False, "note": _missing(column)}
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "verdicts.json"
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--agent-impl={column.spec}",
-                   f"--conformance-report={report}", str(suite)]
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *UNRELATED_PLUGINS,
+                   f"--agent-impl={column.spec}", f"--conformance-report={report}", str(suite)]
         if expectations is not None:
             path = expectations / f"{column.name}.toml"
             if update:
@@ -230,11 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.update_expectations and not args.expectations:
         parser.error("--update-expectations needs --expectations DIR")
     from agent_limits.conformance import clauses
-    from agent_limits.harness.plugin import suite_dir
 
-    suite = suite_dir()
-    if suite is None:
-        raise SystemExit("the conformance suite is not installed")
+    suite = suite_path()
     wanted = {n for n in args.only.split(",") if n}
     columns = [c for c in IMPLEMENTATIONS if not wanted or c.name in wanted]
     print(f"matrix: {', '.join(c.name for c in columns)} ({args.jobs} at a time) ...", flush=True)
@@ -245,15 +250,12 @@ def main(argv: list[str] | None = None) -> int:
         began = time.monotonic()
         result = run_column(column, suite, expectations=folder, update=args.update_expectations)
         print(f"matrix: {column.name} took {time.monotonic() - began:.0f} s", flush=True)
-        return result
+        return {**result, "version": _version(column), "spec": column.spec}
 
     longest_first = sorted(columns, key=lambda c: -c.seconds)
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         done = dict(zip(longest_first, pool.map(timed, longest_first)))
-    runs = [done[c] for c in columns]
-    results: dict[str, dict[str, Any]] = {}
-    for column, result in zip(columns, runs):
-        results[column.name] = {**result, "version": _version(column), "spec": column.spec}
+    results = {c.name: done[c] for c in columns}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     table = [(c.id, c.level) for c in clauses().values()]
@@ -269,16 +271,49 @@ def main(argv: list[str] | None = None) -> int:
         committed = json.loads((Path(args.check) / "matrix.json").read_text())
         for line in drift(committed, kept):  # information: the gate is the statuses (compare)
             print(f"matrix.json not reproduced byte for byte (not gating): {line}")
-        differences = compare(committed, results)
-        if folder is not None:
-            differences += gate_failures(results, folder)
-        for line in differences:
-            print(f"matrix differs from {args.check}: {line}")
-        missing = check_findings(results, Path(args.findings)) if args.findings else []
-        for line in missing:
-            print(f"findings out of date (make matrix rewrites their evidence): {line}")
-        return 1 if differences or missing else 0
+        problems = _problems(committed, results, args.check, folder, Path(args.findings) if args.findings else None)
+        for line in problems:
+            print(line)
+        return 1 if problems else 0
     return 0
+
+
+def check_column(column: Column, docs: Path, expectations: Path | None = None,
+                 findings: Path | None = None) -> list[str]:
+    """Run one column and say how it differs from ``docs/matrix.json``; empty if it reproduces it.
+
+    What ``--check`` does for every column, for one: the statuses of its cells, its run against
+    ``expectations/<column>.toml`` (exit 0), and its evidence in ``findings``. Columns are
+    independent, so a test runner can spread them over its workers beside other tests
+    (``tests/test_matrix.py`` in ``make test``).
+    """
+    committed = json.loads((docs / "matrix.json").read_text(encoding="utf-8"))
+    result = run_column(column, suite_path(), expectations=expectations)
+    fresh = {column.name: {**result, "version": _version(column), "spec": column.spec}}
+    return _problems({column.name: committed.get(column.name, {})}, fresh, docs, expectations, findings)
+
+
+def suite_path() -> Path:
+    """The installed conformance suite's folder."""
+    from agent_limits.harness.plugin import suite_dir
+
+    suite = suite_dir()
+    if suite is None:
+        raise SystemExit("the conformance suite is not installed")
+    return suite
+
+
+def _problems(committed: dict[str, dict[str, Any]], fresh: dict[str, dict[str, Any]], docs: str | Path,
+              expectations: Path | None, findings: Path | None) -> list[str]:
+    """Every way ``fresh`` fails the check against ``committed``: one message each."""
+    differences = compare(committed, fresh)
+    if expectations is not None:
+        differences += gate_failures(fresh, expectations)
+    differences = [f"matrix differs from {docs}: {line}" for line in differences]
+    if findings is not None:
+        differences += [f"findings out of date (make matrix rewrites their evidence): {line}"
+                        for line in check_findings(fresh, findings)]
+    return differences
 
 
 #: Per-run facts kept out of matrix.json, so that a run under ``CI`` reproduces it byte for byte:

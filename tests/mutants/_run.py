@@ -10,6 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Mapping
 
+from agent_limits.harness.matrix import UNRELATED_PLUGINS
+
 from ._base import Mutant
 
 __all__ = ["ROOT", "survived", "verdicts"]
@@ -17,16 +19,18 @@ __all__ = ["ROOT", "survived", "verdicts"]
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def verdicts(spec: str, clauses: Iterable[str] = (), env: Mapping[str, str] | None = None) -> dict[str, dict]:
+def verdicts(spec: str, clauses: Iterable[str] = (), env: Mapping[str, str] | None = None,
+             options: Iterable[str] = ()) -> dict[str, dict]:
     """Per-clause verdicts of the bundled suite against ``spec`` (only ``clauses``, if given).
 
     Runs in a fresh interpreter, so no mutant's state (class attributes, imports) leaks into
-    the next one. ``env``: extra environment variables for that interpreter.
+    the next one. ``env``: extra environment variables for that interpreter; ``options``: extra
+    pytest options. Plugins the suite never uses stay off, as in the matrix's runs.
     """
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "verdicts.json"
-        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--agent-impl={spec}",
-                   f"--conformance-report={report}", *(f"--clause={c}" for c in sorted(clauses)),
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *UNRELATED_PLUGINS, *options,
+                   f"--agent-impl={spec}", f"--conformance-report={report}", *(f"--clause={c}" for c in sorted(clauses)),
                    str(ROOT / "conformance" / "suite")]
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600,
                               env={**os.environ, **(env or {})})

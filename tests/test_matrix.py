@@ -1,0 +1,34 @@
+"""The committed matrix is what the frameworks do: every column of docs/matrix.json, run again.
+
+``make test`` checks the matrix here, one test per column, instead of after the other tests:
+the columns are independent and most of the cost of ``make test``, so in one pool of xdist
+workers with the rest (longest column first: ``tests/conftest.py``) the two cores stay busy to
+the end. Each test does what ``python -m agent_limits.harness.matrix --check docs`` does for its
+column: the statuses of its cells equal the committed ones, its run against its own
+``docs/expectations/<column>.toml`` exits 0, and every failed cell has its evidence in
+``docs/findings``. ``make matrix`` rewrites all three after a change that moves a verdict.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from agent_limits.harness import matrix
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+
+
+@pytest.mark.parametrize("column", matrix.IMPLEMENTATIONS, ids=[c.name for c in matrix.IMPLEMENTATIONS])
+def test_the_column_reproduces_the_committed_matrix(column: matrix.Column) -> None:
+    problems = matrix.check_column(column, DOCS, expectations=DOCS / "expectations", findings=DOCS / "findings")
+    assert not problems, (f"the {column.name} column ({column.spec}) no longer gives docs/matrix.json; if the "
+                          "change is meant, `make matrix` rewrites it:\n" + "\n".join(problems))
+
+
+def test_the_committed_matrix_has_exactly_the_columns_the_matrix_runs() -> None:
+    committed = json.loads((DOCS / "matrix.json").read_text(encoding="utf-8"))
+    assert sorted(committed) == sorted(c.name for c in matrix.IMPLEMENTATIONS)
