@@ -9,9 +9,11 @@ FW     := $(VENV)/.frameworks
 .PHONY: conformance test tests typecheck bench mutants causes matrix venv clean
 
 # Python writes its bytecode caches, whatever the shell says: with PYTHONDONTWRITEBYTECODE set
-# (some machines set it), every pytest process re-does pytest's assertion rewriting of our
-# package and of each plugin's package, and recompiles them: about 2 s a process, and make test
-# starts some three hundred (a third of its test time, measured).
+# (this machine sets it), every pytest process re-does pytest's assertion rewriting of our
+# package and of every package that ships a pytest plugin (Hypothesis, syrupy, langsmith, ...)
+# and recompiles them: about 2 s a process. make test starts over a hundred such processes (the
+# mutants, the seed sweep, the must-pass variants, the matrix columns); measured on the tests
+# alone, 888 -> 646 CPU-seconds.
 unexport PYTHONDONTWRITEBYTECODE
 
 venv: $(STAMP)
