@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Collection, Iterable, Sequence
 
 __all__ = ["BEGIN", "END", "check_findings", "evidence", "findings_file", "render_column", "update_findings"]
 
@@ -226,12 +226,13 @@ def update_findings(results: dict[str, dict[str, Any]], folder: Path, columns: S
     return changed
 
 
-def check_findings(results: dict[str, dict[str, Any]], folder: Path) -> list[str]:
+def check_findings(results: dict[str, dict[str, Any]], folder: Path,
+                   unjudged: Collection[tuple[str, str]] = ()) -> list[str]:
     """What the committed findings files lack against ``results``: one line per problem, none if consistent.
 
     A failed cell needs its evidence (a missing file is a problem when the column has failures),
     and evidence for a clause of a column in ``results`` that did not fail is stale. Columns not
-    in ``results`` are not judged.
+    in ``results``, and the ``(column, clause)`` cells in ``unjudged``, are not judged.
     """
     problems = []
     for column, result in results.items():
@@ -248,9 +249,10 @@ def check_findings(results: dict[str, dict[str, Any]], folder: Path) -> list[str
             problems.append(f"{path}: {exc}")
             continue
         problems += [f"{column} / {clause}: failed, and {path} has no evidence for it" for clause in failed
-                     if (column, clause) not in cells]
+                     if (column, clause) not in cells and (column, clause) not in unjudged]
         if "clauses" in result:
             problems += [f"{column} / {clause}: {path} has evidence for it, but its verdict is now "
                          f"{clauses[clause]['status'] if clause in clauses else 'missing'}"
-                         for name, clause in sorted(cells) if name == column and clause not in failed]
+                         for name, clause in sorted(cells)
+                         if name == column and clause not in failed and (column, clause) not in unjudged]
     return problems

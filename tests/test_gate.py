@@ -112,6 +112,18 @@ def test_lenient_only_warns_about_an_unexpected_pass(project):
     result.stdout.fnmatch_lines(["warning: unexpectedly passing: TOKENS-1: *remove it from *expectations.toml"])
 
 
+def test_a_should_entry_that_passes_only_warns_at_level_must_and_fails_at_should(project):
+    """At level must a SHOULD clause's outcome gates neither way: its stale entry is a warning (a
+    measured clause such as LONG-2 flips at its bound); at level should it fails the run as any."""
+    entry = expect(project, '[TOOLS-4]\nexpected = "fail"\nreason = "ids are reused"\n')
+    result = run(project, f"--agent-impl={REFERENCE}", "--clause=TOOLS-4", entry)
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines(["warning: unexpectedly passing: TOOLS-4: *remove it from *expectations.toml"])
+    strict = run(project, f"--agent-impl={REFERENCE}", "--clause=TOOLS-4", entry, "--conformance-level=should")
+    assert strict.ret == pytest.ExitCode.TESTS_FAILED
+    strict.stdout.fnmatch_lines(["unexpectedly passing: TOOLS-4: *", "agent-limits: 1 outcome(s) differ from *"])
+
+
 def test_an_entry_for_a_deselected_clause_is_not_judged(project):
     result = run(project, f"--agent-impl={REFERENCE}", "--clause=TURNS-1", expect(project, TOKENS_ENTRY))
     assert result.ret == pytest.ExitCode.OK, result.stdout.str()

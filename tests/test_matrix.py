@@ -32,3 +32,15 @@ def test_the_column_reproduces_the_committed_matrix(column: matrix.Column) -> No
 def test_the_committed_matrix_has_exactly_the_columns_the_matrix_runs() -> None:
     committed = json.loads((DOCS / "matrix.json").read_text(encoding="utf-8"))
     assert sorted(committed) == sorted(c.name for c in matrix.IMPLEMENTATIONS)
+
+
+def test_a_measured_should_cell_that_changes_is_information_not_a_difference() -> None:
+    """LONG-2 measures CPU time: at its bound a framework passes one run and fails the next, so the
+    check reports such a change (--check prints it) and gates every other cell as before."""
+    measured = {"level": "SHOULD", "status": "passed", "info": ["sync: median cost of a turn (CPU time): x2.9"]}
+    plain = {"level": "MUST", "status": "passed", "info": []}
+    committed = {"fw": {"clauses": {"LONG-2": {**measured, "status": "failed", "info": []},
+                                    "TURNS-1": {**plain, "status": "failed"}}}}
+    fresh = {"fw": {"clauses": {"LONG-2": measured, "TURNS-1": plain}}}
+    assert matrix.compare(committed, fresh) == ["fw TURNS-1: committed 'failed', now 'passed'"]
+    assert matrix.compare(committed, fresh, measured=True) == ["fw LONG-2: committed 'failed', now 'passed'"]
