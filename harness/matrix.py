@@ -121,17 +121,20 @@ def _missing(column: Column) -> str:
 
 
 def run_column(column: Column, suite: Path, timeout: float = 1800, expectations: Path | None = None,
-               update: bool = False) -> dict[str, Any]:
+               update: bool = False, shrink: bool = True) -> dict[str, Any]:
     """Run the suite against one implementation; its report, or why there is none.
 
     ``expectations``: the folder of expectations files; the column runs against its own
     (``<name>.toml``), rewriting it first if ``update``. The exit code is kept in ``exit``.
+    ``shrink=False``: failing Hypothesis examples are not shrunk (same statuses, sooner; the first
+    failures it reports are then not minimal: for a check, not for evidence).
     """
     if not installed(column):
         return {"installed": False, "note": _missing(column)}
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "verdicts.json"
         command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *UNRELATED_PLUGINS,
+                   *(() if shrink else ("-p", "agent_limits.harness._first_failure")),
                    f"--agent-impl={column.spec}", f"--conformance-report={report}", str(suite)]
         if expectations is not None:
             path = expectations / f"{column.name}.toml"
@@ -287,10 +290,11 @@ def check_column(column: Column, docs: Path, expectations: Path | None = None,
     What ``--check`` does for every column, for one: the statuses of its cells, its run against
     ``expectations/<column>.toml`` (exit 0), and its evidence in ``findings``. Columns are
     independent, so a test runner can spread them over its workers beside other tests
-    (``tests/test_matrix.py`` in ``make test``).
+    (``tests/test_matrix.py`` in ``make test``). Only statuses are compared, so failing examples
+    are not shrunk (``_first_failure``).
     """
     committed = json.loads((docs / "matrix.json").read_text(encoding="utf-8"))
-    result = run_column(column, suite_path(), expectations=expectations)
+    result = run_column(column, suite_path(), expectations=expectations, shrink=False)
     fresh = {column.name: {**result, "version": _version(column), "spec": column.spec}}
     return _problems({column.name: committed.get(column.name, {})}, fresh, docs, expectations, findings)
 

@@ -6,7 +6,7 @@ seeds, or its verdict depends on the run. Each mutant that names a property clau
 that clause alone on five fixed seeds of the development profile and on the CI profile. A
 mutant's bug concerns one limit: ``FOCUS`` narrows PROP-1 to the cases drawn around that limit
 (its other foci draw other limits, where the bug cannot show), which keeps this affordable, as
-does reading only the status: no shrinking of the failing example (``tests/_first_failure.py``).
+does reading only the status: no shrinking of the failing example (``harness/_first_failure.py``).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def test_a_property_clause_kills_its_mutant_on_every_seed(mutant, clause, seed):
     options = f"-k {focus}" if focus else ""
     env = {"CI": "true", "PYTEST_ADDOPTS": options} if seed == "ci" else {
         "CI": "", "PYTEST_ADDOPTS": f"--hypothesis-seed={seed} {options}".strip()}
-    found = verdicts(mutant.spec, [clause], env=env, options=["-p", "tests._first_failure"])
+    found = verdicts(mutant.spec, [clause], env=env, options=["-p", "agent_limits.harness._first_failure"])
     assert found[clause]["status"] == "failed", (
         f"{clause} did not kill {mutant.name} ({mutant.bug}) on "
         f"{'the CI profile' if seed == 'ci' else f'seed {seed}'}: {found[clause]}")
