@@ -10,9 +10,9 @@ now has two parts:
   from the fresh verdicts (:func:`update_findings`): per column a one-line result, and for each
   failed clause its level, failing cases, limits, script, expected vs observed and re-run command.
 
-``make test`` runs the matrix with ``--check`` and :func:`check_findings`, so that a failed cell
-without evidence in the committed file (or evidence for a clause that no longer fails) fails the
-build. The check is keyed on (column, clause), not on the text: the failure messages of shrunk
+``make test`` checks each column (``matrix.check_column``, which runs :func:`check_findings`), so
+that a failed cell without evidence in the committed file (or evidence for a clause that no longer
+fails) fails the build. The check is keyed on (column, clause), not on the text: the failure messages of shrunk
 Hypothesis examples differ from run to run, the verdicts do not.
 
 One file may cover several columns (``tinyagent.md``: ``tinyagent-react`` and ``tinyagent-code``);

@@ -12,11 +12,12 @@ matrix is reproducible.
 With ``--expectations DIR`` each column runs as a framework's own CI would, against
 ``DIR/<column>.toml`` (``--conformance-expect``): ``--update-expectations`` rewrites those files
 from the run (``make matrix``), and ``--check`` also requires every column to exit 0 with its
-file (``make test``), so the committed files are proven to gate exactly what the matrix shows.
+file (``make test`` does the same per column: :func:`check_column`), so the committed files are
+proven to gate exactly what the matrix shows.
 
 With ``--findings DIR`` the run rewrites the generated evidence section of each framework's
 ``DIR/<framework>.md`` (``make matrix``); with ``--check`` it instead requires that every failed
-cell has its evidence there (``make test``). See ``_findings``.
+cell has its evidence there (so does :func:`check_column`). See ``_findings``.
 """
 
 from __future__ import annotations
