@@ -41,9 +41,20 @@ class Gate:
             return "expected", f"expected to fail by {self.path}: {entry.reason}{link}"
         if self.update:
             return "update", f"written into {self.path} as an expected failure (--conformance-expect-update)"
-        if level == "SHOULD" and self.level == "must":
+        if not self.gates(level):
             return "should", "a SHOULD clause: reported, not gating at --conformance-level=must"
         return None
+
+    def gates(self, level: str) -> bool:
+        """Whether a clause of ``level`` gates the run at all: not a SHOULD clause at level must."""
+        return not (level == "SHOULD" and self.level == "must")
+
+    def only_warns(self, kind: str, level: str | None) -> bool:
+        """Whether an expectations mismatch of ``kind`` for a clause of ``level`` is reported without
+        failing the run: an unexpected pass with --conformance-expect-lenient, or of a clause that
+        does not gate (its outcome gates neither way: LONG-2 measures CPU time, and a framework
+        whose growth sits at the bound passes on one run and fails on the next)."""
+        return kind == "passing" and (self.lenient or level is not None and not self.gates(level))
 
     def judge(self, report: pytest.TestReport, clause: str, level: str, case: str) -> str | None:
         """Turn a tolerated failure into an expected failure; the kind, if it was one."""

@@ -270,13 +270,9 @@ class Verdicts:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def only_warns(self, mismatch: Mismatch) -> bool:
-        """An unexpected pass that does not fail the run: with --conformance-expect-lenient, or of
-        a SHOULD clause at level must, whose outcome gates neither way (LONG-2 measures CPU time,
-        and a framework whose growth sits at the bound passes on one run and fails on the next)."""
-        if mismatch.kind != "passing":
-            return False
+        """The gate's rule (:meth:`Gate.only_warns`) for a mismatch of a clause of this run."""
         verdict = self.by_clause.get(mismatch.clause)
-        return self.policy.lenient or (self.policy.level == "must" and verdict is not None and verdict.level == "SHOULD")
+        return self.policy.only_warns(mismatch.kind, verdict.level if verdict is not None else None)
 
     def versions_line(self) -> str:
         return ", ".join(f"{name} {value}" for name, value in self.versions.items())

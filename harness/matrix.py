@@ -254,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         began = time.monotonic()
         result = run_column(column, suite, expectations=folder, update=args.update_expectations)
         print(f"matrix: {column.name} took {time.monotonic() - began:.0f} s", flush=True)
-        return {**result, "version": _version(column), "spec": column.spec}
+        return _named(column, result)
 
     longest_first = sorted(columns, key=lambda c: -c.seconds)
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
@@ -296,8 +296,13 @@ def check_column(column: Column, docs: Path, expectations: Path | None = None,
     """
     committed = json.loads((docs / "matrix.json").read_text(encoding="utf-8"))
     result = run_column(column, suite_path(), expectations=expectations, shrink=False)
-    fresh = {column.name: {**result, "version": _version(column), "spec": column.spec}}
+    fresh = {column.name: _named(column, result)}
     return _problems({column.name: committed.get(column.name, {})}, fresh, docs, expectations, findings)
+
+
+def _named(column: Column, result: dict[str, Any]) -> dict[str, Any]:
+    """A column's result as the matrix keeps it: with the framework's version and the spec run."""
+    return {**result, "version": _version(column), "spec": column.spec}
 
 
 def suite_path() -> Path:
