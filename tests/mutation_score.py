@@ -20,12 +20,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from agent_limits.conformance import clauses  # noqa: E402
 from tests.causes import sampled_clauses  # noqa: E402
 from tests.mutants import CATALOGUE, Mutant  # noqa: E402
-from tests.mutants._run import verdicts  # noqa: E402
+from tests.mutants._run import DERANDOMIZED, verdicts  # noqa: E402
 
 
 def killers(mutant: Mutant, order: list[str], sampled: set[str]) -> list[str]:
     """The mutant's clauses that failed against it: deterministic ones first, each group in SPEC's order."""
-    found = verdicts(mutant.spec, mutant.killed_by)
+    found = verdicts(mutant.spec, mutant.killed_by, env=DERANDOMIZED)
     failed = [c for c in order if c in mutant.killed_by and found.get(c, {}).get("status") == "failed"]
     return sorted(failed, key=lambda c: c in sampled)
 
