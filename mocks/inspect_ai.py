@@ -25,9 +25,10 @@ checkpointer), so the example runs it the way Inspect runs agents, through ``eva
     lookup = Tool()
     model = scripted_model(scripted)
     agent = react(model=model, tools=inspect_tools([lookup]), submit=False)
-    [log] = eval(Task(dataset=[Sample(input="Find it.")], solver=agent), model=model,
-                 display="none", log_dir=tempfile.mkdtemp(), score=False, log_realtime=False)
-    sample = log.samples[0]
+    with tempfile.TemporaryDirectory() as logs:
+        [log] = eval(Task(dataset=[Sample(input="Find it.")], solver=agent), model=model,
+                     display="none", log_dir=logs, score=False, log_realtime=False)
+        sample = log.samples[0]
     assert sample.output.completion == "done" and len(lookup.executions) == 2
     assert sample.model_usage[str(model)].total_tokens == 3 * 120
 

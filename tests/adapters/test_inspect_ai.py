@@ -24,7 +24,10 @@ from agent_limits.mocks.inspect_ai import inspect_tools, scripted_model  # noqa:
 
 from tests.adapters._breach import USAGE, assert_partial_results, assert_received_replies, breach, provider_error
 
-LOG_DIR = tempfile.mkdtemp(prefix="agent-limits-test-inspect-")
+#: Where these evals write their logs: removed when the process ends (a TemporaryDirectory's
+#: finalizer), so a run leaves no .eval files behind in the system's temp folder.
+_LOGS = tempfile.TemporaryDirectory(prefix="agent-limits-test-inspect-")
+LOG_DIR = _LOGS.name
 
 
 def price(model: str, input_tokens: int, output_tokens: int, cached_input_tokens: int) -> float:
