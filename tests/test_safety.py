@@ -81,7 +81,7 @@ def agents(pytester: pytest.Pytester) -> pytest.Pytester:
 
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
-    return pytester.runpytest_inprocess("-p", "no:cacheprovider", *args)
+    return pytester.runpytest_inprocess("-p", "no:cacheprovider", "-o", "asyncio_default_fixture_loop_scope=function", *args)
 
 
 def run_plain(cwd: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:

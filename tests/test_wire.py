@@ -59,12 +59,17 @@ def clause_files() -> dict[str, Path]:
     return found
 
 
+#: Options of every in-process run: the inner run has no config file, and pytest-asyncio warns
+#: (in the outer run's summary) when its fixture loop scope is unset.
+INLINE = ("-p", "no:cacheprovider", "-o", "asyncio_default_fixture_loop_scope=function")
+
+
 def run(pytester: pytest.Pytester, command: str, clauses: list[str], *options: str) -> tuple[pytest.RunResult, dict]:
     """The suite files of ``clauses`` against the wire agent ``command``: the result and the verdicts."""
     report = pytester.path / f"verdicts-{uuid.uuid4().hex}.json"
     files = sorted({str(clause_files()[c]) for c in clauses})
     result = pytester.runpytest_inprocess(
-        "-p", "no:cacheprovider", "-o", "asyncio_default_fixture_loop_scope=function", f"--agent-cmd={command}",
+        *INLINE, f"--agent-cmd={command}",
         f"--conformance-report={report}", *(f"--clause={c}" for c in clauses), *options, *files)
     verdicts = json.loads(report.read_text())["clauses"] if report.exists() else {}
     return result, verdicts
@@ -185,14 +190,14 @@ def test_the_childs_cpu_time_is_read_for_the_pace_of_a_long_run():
 # -- usage errors ----------------------------------------------------------------------------------
 def test_a_missing_node_is_a_usage_error_naming_what_to_install(pytester, monkeypatch):
     monkeypatch.setenv("PATH", str(pytester.path))  # no node there
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--agent-impl=js-reference")
+    result = pytester.runpytest_inprocess(*INLINE, "--agent-impl=js-reference")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--agent-impl=js-reference: js-reference runs `node *`, but `node` is not on PATH. "
                                  "Install Node.js 18 or later*"])
 
 
 def test_another_protocol_version_is_a_usage_error(pytester, tmp_path):
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", f"--agent-cmd={fake('v2', tmp_path / 'pids')}")
+    result = pytester.runpytest_inprocess(*INLINE, f"--agent-cmd={fake('v2', tmp_path / 'pids')}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*the agent speaks wire protocol 2; this harness speaks version 1*"])
 
@@ -200,20 +205,20 @@ def test_another_protocol_version_is_a_usage_error(pytester, tmp_path):
 def test_a_child_that_never_says_hello_is_a_usage_error(pytester, tmp_path, monkeypatch):
     monkeypatch.setattr(wire, "HELLO_SECONDS", 0.5)
     pids = tmp_path / "pids"
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", f"--agent-cmd={fake('silent', pids)}")
+    result = pytester.runpytest_inprocess(*INLINE, f"--agent-cmd={fake('silent', pids)}")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*did not say hello within 0.5 s of real time*"])
     assert alive(pids) == []
 
 
 def test_a_command_that_cannot_start_is_a_usage_error(pytester):
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--agent-cmd=/no/such/agent --flag")
+    result = pytester.runpytest_inprocess(*INLINE, "--agent-cmd=/no/such/agent --flag")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*cannot start the agent's process '/no/such/agent --flag': no such command*"])
 
 
 def test_agent_cmd_does_not_go_with_another_implementation(pytester):
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--agent-impl=mypkg:Agent", "--agent-cmd=node x.mjs")
+    result = pytester.runpytest_inprocess(*INLINE, "--agent-impl=mypkg:Agent", "--agent-cmd=node x.mjs")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--agent-cmd runs an agent over the wire protocol; it goes alone*"])
 
