@@ -92,6 +92,13 @@ IMPLEMENTATIONS: tuple[Column, ...] = (
 #: runs the matrix makes: langsmith's (installed with LangChain) imports its client and testing
 #: module in every pytest process, about a second each time, and judges nothing.
 UNRELATED_PLUGINS: tuple[str, ...] = ("-p", "no:langsmith_plugin")
+#: The watchdog's bound in the matrix's runs (``--agent-timeout``; 5 s by default). The matrix
+#: runs two columns at a time, and in ``make test`` beside other tests and the type check: on two
+#: cores a CPU-heavy framework's honest invocation can then take several times its unloaded
+#: time (CrewAI's 25 iterations of KIND-1's timeout case: under 1 s alone, past 5 s beside
+#: three busy processes), and a cell would flip to a watchdog failure that says nothing about
+#: the framework's limits. A hang still fails, after this many seconds.
+AGENT_TIMEOUT = 60.0
 
 
 def installed(column: Column) -> bool:
@@ -136,7 +143,8 @@ def run_column(column: Column, suite: Path, timeout: float = 1800, expectations:
         report = Path(tmp) / "verdicts.json"
         command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *UNRELATED_PLUGINS,
                    *(() if shrink else ("-p", "agent_limits.harness._first_failure")),
-                   f"--agent-impl={column.spec}", f"--conformance-report={report}", str(suite)]
+                   f"--agent-timeout={AGENT_TIMEOUT:g}", f"--agent-impl={column.spec}",
+                   f"--conformance-report={report}", str(suite)]
         if expectations is not None:
             path = expectations / f"{column.name}.toml"
             if update:
@@ -420,8 +428,19 @@ def compare(committed: dict[str, dict[str, Any]], fresh: dict[str, dict[str, Any
     old, new = statuses(committed), statuses(fresh)
     shaky = _measured_cells(fresh)
     return [f"{name} {clause}: committed {old.get((name, clause), '-')!r}, now {new.get((name, clause), '-')!r}"
+            + _first_failure(fresh, name, clause)
             for name, clause in sorted(set(old) | set(new))
             if old.get((name, clause)) != new.get((name, clause)) and ((name, clause) in shaky) == measured]
+
+
+def _first_failure(results: dict[str, dict[str, Any]], name: str, clause: str, limit: int = 1500) -> str:
+    """A cell's first failure, indented under the line that reports it (empty if it did not fail):
+    a cell that newly fails says why where the check reports it, not only in a later make matrix."""
+    text = str(results.get(name, {}).get("clauses", {}).get(clause, {}).get("first_failure") or "")
+    if not text:
+        return ""
+    text = text if len(text) <= limit else text[:limit] + " ..."
+    return "; its first failure:\n" + "\n".join("    " + line for line in text.splitlines())
 
 
 def _measured_cells(results: dict[str, dict[str, Any]]) -> set[tuple[str, str]]:

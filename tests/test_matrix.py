@@ -44,3 +44,15 @@ def test_a_measured_should_cell_that_changes_is_information_not_a_difference() -
     fresh = {"fw": {"clauses": {"LONG-2": measured, "TURNS-1": plain}}}
     assert matrix.compare(committed, fresh) == ["fw TURNS-1: committed 'failed', now 'passed'"]
     assert matrix.compare(committed, fresh, measured=True) == ["fw LONG-2: committed 'failed', now 'passed'"]
+
+
+def test_a_cell_that_newly_fails_says_why_where_the_check_reports_it() -> None:
+    committed = {"fw": {"clauses": {"TRANSCRIPT-1": {"level": "MUST", "status": "skipped"},
+                                    "TURNS-1": {"level": "MUST", "status": "passed"}}}}
+    fresh = {"fw": {"clauses": {
+        "TRANSCRIPT-1": {"level": "MUST", "status": "failed", "first_failure": "watchdog: invocation #1 ...\n  at x.py:3"},
+        "TURNS-1": {"level": "MUST", "status": "skipped", "first_failure": ""}}}}
+    assert matrix.compare(committed, fresh) == [
+        "fw TRANSCRIPT-1: committed 'skipped', now 'failed'; its first failure:\n"
+        "    watchdog: invocation #1 ...\n      at x.py:3",
+        "fw TURNS-1: committed 'passed', now 'skipped'"]
