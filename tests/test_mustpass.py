@@ -34,3 +34,17 @@ def test_correct_variant_passes_every_clause_it_supports(variant: Variant):
     assert not failed, (f"correct variant {variant.name!r} ({variant.freedom}) judged non-conforming:\n"
                         + "\n".join(f"  {c}: {r}" for c, r in sorted(failed.items())))
     assert any(v["status"] == "passed" for v in found.values()), f"{variant.name}: no clause ran"
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "known harness defect (2026-12-07): a sync pre-emptive agent abandons the request in flight at the deadline "
+    "(TIMEOUT-1 'reply-ends-1us-before-the-deadline': call #4 starts 1 us before it), but the scripted model still "
+    "completes that call on the abandoned worker thread, so ground truth counts a reply the agent never received "
+    "(reported_usage expected 40in+20out, observed 30in+15out). PreemptiveSteps passes only because its worker "
+    "usually finishes inside the GIL switch interval; under load it failed once in make test. Fix: a reply that "
+    "ends at or after the deadline may be missing from a timeout stop's reported usage and text (check_partial), "
+    "then make causes and make matrix; strict, so the fix turns this into a pass to remove the marker."))
+def test_a_preemptive_agent_whose_requests_take_real_time() -> None:
+    found = verdicts("tests.mustpass.threads:PreemptiveSlowSteps", ["TIMEOUT-1", "PARTIAL-1"])
+    failed = {c: v.get("reason") or v.get("first_failure", "")[:400] for c, v in found.items() if v["status"] == "failed"}
+    assert not failed, f"correct pre-emptive agent judged non-conforming: {failed}"

@@ -10,6 +10,7 @@ three days forward (``tests/mustpass/_uptime.py``), so that any leak of real tim
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor, TimeoutError as FutureTimeout
 from typing import Any, Callable, Sequence, TypeVar
@@ -114,3 +115,18 @@ class PreemptiveSteps(ReferenceAgent):
          clauses=_TIMED)
 class PreemptiveStepsOnALongLivedHost(PreemptiveSteps):
     pass
+
+
+class PreemptiveSlowSteps(PreemptiveSteps):
+    """PreemptiveSteps whose model request takes real time on its worker thread, as a real HTTP
+    request does (20 ms here). Correct by SPEC (pre-emptive: "cancel what is in flight at the
+    deadline"), but not in the catalogue yet: the harness judges it non-conforming, see
+    ``tests/test_mustpass.py::test_a_preemptive_agent_whose_requests_take_real_time``."""
+
+    def _request(self, run: _Run) -> Turn | str:
+        def step() -> Turn | str:
+            threading.Event().wait(0.02)  # real seconds, which the frozen clock does not see
+            return ReferenceAgent._request(self, run)
+
+        turn = self._within_deadline(run, step)
+        return "timeout" if turn is None else turn
