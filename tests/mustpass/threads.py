@@ -32,6 +32,12 @@ _THREADED = ("TURNS-1", "TURNS-3", "TOKENS-1", "RESET-1", "RESET-3", "PARTIAL-1"
 #: before threads read the frozen clock): what the long-lived twins run.
 _TIMED = ("ISOLATION-1", "KIND-1", "PARTIAL-1", "PROP-1", "RESET-1", "RESET-3", "STATE-1", "TIMEOUT-1", "TIMEOUT-2",
           "TIMEOUT-3", "TRANSCRIPT-1")
+#: Left out for the pre-emptive variants until the harness accepts a reply abandoned at the
+#: deadline: TIMEOUT-1's case with 1 us left races their worker thread against their 1-us wait, and
+#: under load the harness judged them non-conforming (twice on 2026-12-07). The defect is shown,
+#: deterministically, by tests/test_mustpass.py::test_a_preemptive_agent_whose_requests_take_real_time
+#: (a strict xfail); put TIMEOUT-1 back when that is fixed.
+_PREEMPTIVE_NOT_YET = ("TIMEOUT-1",)
 #: A host up for three days: its real time.monotonic() is far past the frozen clock's (about one day).
 _LONG_LIVED = {"PYTEST_ADDOPTS": "-p tests.mustpass._uptime", "AGENT_LIMITS_UPTIME_OFFSET": str(3 * 86_400)}
 
@@ -70,7 +76,8 @@ class PooledToolsOnALongLivedHost(PooledTools):
 
 
 @variant("pre-emptive timeout on the sync path: every model request and tool execution runs on a worker thread, "
-         "and the agent stops waiting for it at the deadline (future.result(timeout=remaining))", clauses=_THREADED)
+         "and the agent stops waiting for it at the deadline (future.result(timeout=remaining))",
+         clauses=tuple(c for c in _THREADED if c not in _PREEMPTIVE_NOT_YET))
 class PreemptiveSteps(ReferenceAgent):
     """Waits for each step at most until the deadline, then abandons it and stops with a timeout.
 
@@ -112,7 +119,7 @@ class PreemptiveSteps(ReferenceAgent):
 
 
 @variant("PreemptiveSteps on a host whose monotonic clock has run for three days", env=_LONG_LIVED,
-         clauses=_TIMED)
+         clauses=tuple(c for c in _TIMED if c not in _PREEMPTIVE_NOT_YET))
 class PreemptiveStepsOnALongLivedHost(PreemptiveSteps):
     pass
 
