@@ -26,11 +26,15 @@ def test_the_catalogue_is_not_empty_and_the_readme_names_every_variant():
     assert missing == [], "README's must-pass table lacks these variants"
 
 
+def failures(found: dict[str, dict]) -> dict[str, str]:
+    """The failed clauses of a run's verdicts, each with its reason (or its first failure's start)."""
+    return {c: v.get("reason") or v.get("first_failure", "")[:400] for c, v in found.items() if v["status"] == "failed"}
+
+
 @pytest.mark.parametrize("variant", CATALOGUE, ids=[v.name for v in CATALOGUE])
 def test_correct_variant_passes_every_clause_it_supports(variant: Variant):
     found = verdicts(variant.spec, variant.clauses, env=variant.env)
-    failed = {c: v.get("reason") or v.get("first_failure", "")[:400]
-              for c, v in found.items() if v["status"] == "failed"}
+    failed = failures(found)
     assert not failed, (f"correct variant {variant.name!r} ({variant.freedom}) judged non-conforming:\n"
                         + "\n".join(f"  {c}: {r}" for c, r in sorted(failed.items())))
     assert any(v["status"] == "passed" for v in found.values()), f"{variant.name}: no clause ran"
@@ -40,11 +44,12 @@ def test_correct_variant_passes_every_clause_it_supports(variant: Variant):
     "known harness defect (2026-12-07): a sync pre-emptive agent abandons the request in flight at the deadline "
     "(TIMEOUT-1 'reply-ends-1us-before-the-deadline': call #4 starts 1 us before it), but the scripted model still "
     "completes that call on the abandoned worker thread, so ground truth counts a reply the agent never received "
-    "(reported_usage expected 40in+20out, observed 30in+15out). PreemptiveSteps passes only because its worker "
-    "usually finishes inside the GIL switch interval; under load it failed once in make test. Fix: a reply that "
-    "ends at or after the deadline may be missing from a timeout stop's reported usage and text (check_partial), "
-    "then make causes and make matrix; strict, so the fix turns this into a pass to remove the marker."))
+    "(reported_usage expected 40in+20out, observed 30in+15out), and its end after 1 us of real time looks "
+    "'before the deadline' on the frozen clock. PreemptiveSteps passes only when its worker finishes inside the "
+    "GIL switch interval; under load it failed twice in make test (TIMEOUT-1 is left out of it until the fix). "
+    "Fix: a reply in flight at the deadline may be missing from a timeout stop's usage, text and transcript, and "
+    "a real-time wait must not end an invocation before its frozen deadline; then make causes and make matrix. "
+    "Strict, so the fix turns this into a pass to remove the marker."))
 def test_a_preemptive_agent_whose_requests_take_real_time() -> None:
-    found = verdicts("tests.mustpass.threads:PreemptiveSlowSteps", ["TIMEOUT-1", "PARTIAL-1"])
-    failed = {c: v.get("reason") or v.get("first_failure", "")[:400] for c, v in found.items() if v["status"] == "failed"}
+    failed = failures(verdicts("tests.mustpass.threads:PreemptiveSlowSteps", ["TIMEOUT-1", "PARTIAL-1"]))
     assert not failed, f"correct pre-emptive agent judged non-conforming: {failed}"

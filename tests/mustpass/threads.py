@@ -101,8 +101,12 @@ class PreemptiveSteps(ReferenceAgent):
             return None
 
     def _request(self, run: _Run) -> Turn | str:
-        turn = self._within_deadline(run, lambda: ReferenceAgent._request(self, run))
+        turn = self._within_deadline(run, lambda: self._ask(run))
         return "timeout" if turn is None else turn
+
+    def _ask(self, run: _Run) -> Turn | str:
+        """The model request itself, on the worker thread."""
+        return ReferenceAgent._request(self, run)
 
     def _execute(self, run: _Run, call: ToolCall) -> Any:
         if self._timed_out(run):
@@ -130,10 +134,6 @@ class PreemptiveSlowSteps(PreemptiveSteps):
     deadline"), but not in the catalogue yet: the harness judges it non-conforming, see
     ``tests/test_mustpass.py::test_a_preemptive_agent_whose_requests_take_real_time``."""
 
-    def _request(self, run: _Run) -> Turn | str:
-        def step() -> Turn | str:
-            threading.Event().wait(0.02)  # real seconds, which the frozen clock does not see
-            return ReferenceAgent._request(self, run)
-
-        turn = self._within_deadline(run, step)
-        return "timeout" if turn is None else turn
+    def _ask(self, run: _Run) -> Turn | str:
+        threading.Event().wait(0.02)  # real seconds, which the frozen clock does not see
+        return super()._ask(run)

@@ -12,9 +12,7 @@ from typing import Iterable, Mapping
 
 from agent_limits.harness.matrix import UNRELATED_PLUGINS
 
-from ._base import Mutant
-
-__all__ = ["DERANDOMIZED", "ROOT", "survived", "verdicts"]
+__all__ = ["DERANDOMIZED", "ROOT", "verdicts"]
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The environment the catalogue runs in (``tests/test_mutants.py``, ``make mutants``): the
@@ -43,9 +41,3 @@ def verdicts(spec: str, clauses: Iterable[str] = (), env: Mapping[str, str] | No
         if not report.exists():
             raise RuntimeError(f"no verdicts from {' '.join(command)}:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
         return json.loads(report.read_text())["clauses"]
-
-
-def survived(mutant: Mutant) -> set[str]:
-    """The clauses named for ``mutant`` that did not fail against it (empty: killed)."""
-    found = verdicts(mutant.spec, mutant.killed_by, env=DERANDOMIZED)
-    return {c for c in mutant.killed_by if found.get(c, {}).get("status") != "failed"}
